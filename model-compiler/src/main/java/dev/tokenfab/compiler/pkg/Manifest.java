@@ -1,0 +1,81 @@
+package dev.tokenfab.compiler.pkg;
+
+import dev.tokenfab.compiler.ir.DecoderConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code manifest.json} of a model package (a directory, conventionally {@code *.tfpkg}).
+ *
+ * <pre>
+ * model.tfpkg/
+ *   manifest.json      this record
+ *   dataflow.json      the plan (dev.tokenfab.compiler.plan.DataflowPlan)
+ *   weights/bank-NN.bin  tensors placed in HBM/DDR bank NN, each part aligned to {@link #PART_ALIGNMENT_BYTES}
+ *   tokenizer.json     optional, copied from the model folder
+ *   reports/           optional compile reports
+ * </pre>
+ *
+ * @param formatVersion  {@link #FORMAT_VERSION}; readers refuse any other
+ * @param producer       tool and version that wrote it
+ * @param model          the decoder's dimensions
+ * @param quant          weight and KV-cache precision
+ * @param platform       target platform name (dev.tokenfab.compiler.plan.Platform)
+ * @param tensors        every packed tensor, by canonical name, with its bank and byte ranges
+ * @param files          every file of the package with size and SHA-256 (manifest.json excluded)
+ * @param generation     EOS ids, BOS id, context length; tokenizer file name or null
+ */
+public record Manifest(
+        int formatVersion,
+        String producer,
+        DecoderConfig model,
+        Quantization quant,
+        String platform,
+        List<Tensor> tensors,
+        List<FileEntry> files,
+        Generation generation) {
+
+    /** Bumped on any change of layout or meaning; readers refuse other versions. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** 4 KiB: page size for host mapping and a multiple of the 64-byte AXI beat of HBM ports. */
+    public static final long PART_ALIGNMENT_BYTES = 4096;
+
+    public enum QuantScheme { FP16, INT8, INT4 }
+
+    public enum KvCacheDtype { FP16, INT8 }
+
+    /** INT4 method: round-to-nearest, activation-aware scaling, or GPTQ-style error feedback. */
+    public enum Int4Method { RTN, AWQ, GPTQ }
+
+    /**
+     * @param scheme         default scheme for matrices
+     * @param groupSize      int4 group size (32/64/128), 0 otherwise
+     * @param symmetric      int4 without zero points
+     * @param method         int4 rounding method, null otherwise
+     * @param kvCache        KV-cache element type
+     * @param keptFp16       canonical tensor names kept in fp16 on request
+     */
+    public record Quantization(QuantScheme scheme, int groupSize, boolean symmetric, Int4Method method,
+                               KvCacheDtype kvCache, List<String> keptFp16) {}
+
+    /** One byte range inside a bank file. */
+    public record Part(long offsetBytes, long sizeBytes) {}
+
+    /**
+     * @param name   canonical name (dev.tokenfab.compiler.ir.TensorNames)
+     * @param parts  "data" always; "scales" and "zeros" as the format requires
+     */
+    public record Tensor(String name, PackedFormat format, int rows, int cols, int groupSize, int bank,
+                         String file, Map<String, Part> parts) {
+        public Part part(String partName) {
+            Part p = parts.get(partName);
+            if (p == null) throw new IllegalArgumentException("tensor " + name + " has no part " + partName);
+            return p;
+        }
+    }
+
+    public record FileEntry(String path, long sizeBytes, String sha256) {}
+
+    public record Generation(List<Integer> eosTokenIds, int bosTokenId, int maxContextTokens, String tokenizerFile) {}
+}

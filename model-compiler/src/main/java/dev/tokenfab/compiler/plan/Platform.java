@@ -1,0 +1,80 @@
+package dev.tokenfab.compiler.plan;
+
+/**
+ * Alveo platforms the planner targets. Figures are datasheet or published values, cited per field;
+ * they feed *modeled* performance and power only.
+ *
+ * @param vitisPlatform         the Vitis platform name used by v++ --platform
+ * @param hbmChannels           HBM pseudo-channels (0 on DDR-only cards)
+ * @param hbmChannelBytes       capacity of one pseudo-channel
+ * @param hbmChannelBytesPerSecond  peak bandwidth of one pseudo-channel
+ * @param ddrBanks              DDR4 banks
+ * @param ddrBankBytes          capacity of one DDR bank
+ * @param ddrBankBytesPerSecond peak bandwidth of one DDR bank
+ * @param kernelClockMhz        default user kernel clock of the shell
+ * @param idleWatts             board power at idle with the shell loaded
+ * @param maxBoardWatts         board power limit (TDP)
+ */
+public enum Platform {
+    /** Alveo U55C: 16 GB HBM2, 32 PCs, 460 GB/s (DS978 v1.1); idle ~24 W not published: we use 24 W
+     *  from the XRT power report seen in AMD forum logs of idle U55C boards; 150 W max (DS978). */
+    U55C("xilinx_u55c_gen3x16_xdma_3_202210_1", 32, 512L << 20, 14_375_000_000L, 0, 0, 0, 300, 24.0, 150.0),
+    /** Alveo U280: 8 GB HBM2 in 32 PCs of 256 MB, 460 GB/s, plus 2x16 GB DDR4 at 19.2 GB/s each (DS963);
+     *  idle ~37 W (published U280 decoder log, DESIGN.md); 225 W max (DS963). */
+    U280("xilinx_u280_gen3x16_xdma_1_202211_1", 32, 256L << 20, 14_375_000_000L, 2, 16L << 30, 19_200_000_000L, 300, 37.0, 225.0),
+    /** Alveo U250: DDR only, 4x16 GB DDR4 at 19.2 GB/s each (DS962); idle ~27 W (XRT reports in AMD forum logs); 225 W max. */
+    U250("xilinx_u250_gen3x16_xdma_4_1_202210_1", 0, 0, 0, 4, 16L << 30, 19_200_000_000L, 300, 27.0, 225.0);
+
+    private final String vitisPlatform;
+    private final int hbmChannels;
+    private final long hbmChannelBytes;
+    private final long hbmChannelBytesPerSecond;
+    private final int ddrBanks;
+    private final long ddrBankBytes;
+    private final long ddrBankBytesPerSecond;
+    private final int kernelClockMhz;
+    private final double idleWatts;
+    private final double maxBoardWatts;
+
+    Platform(String vitisPlatform, int hbmChannels, long hbmChannelBytes, long hbmChannelBytesPerSecond,
+             int ddrBanks, long ddrBankBytes, long ddrBankBytesPerSecond, int kernelClockMhz,
+             double idleWatts, double maxBoardWatts) {
+        this.vitisPlatform = vitisPlatform;
+        this.hbmChannels = hbmChannels;
+        this.hbmChannelBytes = hbmChannelBytes;
+        this.hbmChannelBytesPerSecond = hbmChannelBytesPerSecond;
+        this.ddrBanks = ddrBanks;
+        this.ddrBankBytes = ddrBankBytes;
+        this.ddrBankBytesPerSecond = ddrBankBytesPerSecond;
+        this.kernelClockMhz = kernelClockMhz;
+        this.idleWatts = idleWatts;
+        this.maxBoardWatts = maxBoardWatts;
+    }
+
+    public String vitisPlatform() { return vitisPlatform; }
+    public int hbmChannels() { return hbmChannels; }
+    public long hbmChannelBytes() { return hbmChannelBytes; }
+    public long hbmChannelBytesPerSecond() { return hbmChannelBytesPerSecond; }
+    public int ddrBanks() { return ddrBanks; }
+    public long ddrBankBytes() { return ddrBankBytes; }
+    public long ddrBankBytesPerSecond() { return ddrBankBytesPerSecond; }
+    public int kernelClockMhz() { return kernelClockMhz; }
+    public double idleWatts() { return idleWatts; }
+    public double maxBoardWatts() { return maxBoardWatts; }
+
+    /** Memory banks the planner may place tensors in: HBM channels first, then DDR banks. */
+    public int memoryBanks() { return hbmChannels + ddrBanks; }
+
+    public long bankBytes(int bank) { return bank < hbmChannels ? hbmChannelBytes : ddrBankBytes; }
+
+    public long bankBytesPerSecond(int bank) { return bank < hbmChannels ? hbmChannelBytesPerSecond : ddrBankBytesPerSecond; }
+
+    /** Aggregate peak bandwidth of all banks: the decode roofline's numerator. */
+    public long totalBytesPerSecond() { return hbmChannels * hbmChannelBytesPerSecond + ddrBanks * ddrBankBytesPerSecond; }
+
+    /** Case-insensitive lookup; the error names the allowed values. */
+    public static Platform parse(String name) {
+        for (Platform p : values()) if (p.name().equalsIgnoreCase(name)) return p;
+        throw new IllegalArgumentException("unknown platform '" + name + "'; allowed: u55c, u280, u250");
+    }
+}
