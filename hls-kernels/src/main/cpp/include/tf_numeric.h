@@ -12,7 +12,8 @@ namespace tf {
 TF_INLINE uint32_t floatBits(float f) { uint32_t u; std::memcpy(&u, &f, sizeof u); return u; }
 TF_INLINE float bitsFloat(uint32_t u) { float f; std::memcpy(&f, &u, sizeof f); return f; }
 
-// binary16 -> binary32, exact for every input (subnormals, +-0, +-inf, NaN payloads kept).
+// binary16 -> binary32, exact for every input (subnormals, +-0, +-inf); a NaN keeps its payload
+// and comes out quiet, as x86 F16C (vcvtph2ps) and Java's Float.float16ToFloat produce it.
 // Method: F. Giesen, "half_to_float_fast5" (public domain), rewritten with selects.
 TF_INLINE float halfToFloat(uint16_t h) {
     constexpr uint32_t kShiftedExp = 0x7c00u << 13;       // half exponent mask in float position
@@ -21,7 +22,8 @@ TF_INLINE float halfToFloat(uint16_t h) {
     uint32_t o = static_cast<uint32_t>(h & 0x7fffu) << 13;
     const uint32_t exp = kShiftedExp & o;
     o += kRebias;
-    const uint32_t infNan = o + kInfRebias;
+    constexpr uint32_t kQuietBit = 1u << 22;
+    const uint32_t infNan = (o + kInfRebias) | ((h & 0x03ffu) != 0 ? kQuietBit : 0u);
     // Subnormal half: value = mantissa * 2^-24; renormalize with one exact float subtraction.
     const uint32_t sub = floatBits(bitsFloat(o + (1u << 23)) - bitsFloat(113u << 23));
     o = exp == kShiftedExp ? infNan : (exp == 0 ? sub : o);
