@@ -80,6 +80,7 @@ public final class KernelLibrary implements AutoCloseable {
      * @throws KernelException LIBRARY_MISSING when the file does not exist, LIBRARY_LOAD_FAILED
      *     when the dynamic loader refuses it
      */
+    @SuppressWarnings("restricted") // loading native code is this class's job; callers enable native access
     public static KernelLibrary open(Path libraryFile) {
         Path file = libraryFile.toAbsolutePath();
         if (!Files.isRegularFile(file)) {
@@ -148,7 +149,8 @@ public final class KernelLibrary implements AutoCloseable {
         }
     }
 
-    private static Path extract(URL url) {
+    /** Copies the library at {@code url} (a jar entry) to a private temporary file. Package-private for tests. */
+    static Path extract(URL url) {
         Path tmp = null;
         try (InputStream in = url.openStream()) {
             try {
@@ -191,6 +193,7 @@ public final class KernelLibrary implements AutoCloseable {
      * @throws IllegalStateException if this library is closed
      * @throws KernelException SYMBOL_MISSING if the library lacks the kernel's symbol
      */
+    @SuppressWarnings("restricted")
     public MethodHandle handle(Kernel kernel) {
         checkOpen();
         return handles.computeIfAbsent(kernel, k -> {

@@ -125,4 +125,67 @@ class KernelLibraryTest {
             assertTrue(e.getMessage().contains("tf_gemv_q8") && e.getMessage().contains("libm.so.6"), e.getMessage());
         }
     }
+
+    @Test
+    void extractsTheLibraryFromAJarToAPrivateFileThatLoads(@TempDir Path dir) throws Exception {
+        // Package the built library the way the hls-kernels jar does, then load it from the jar URL.
+        Path jar = dir.resolve("kernels.jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry(KernelLibrary.RESOURCE.substring(1)));
+            Files.copy(KernelLibrary.libraryPath(), out);
+            out.closeEntry();
+        }
+        java.net.URL url = java.net.URI.create("jar:" + jar.toUri() + "!" + KernelLibrary.RESOURCE).toURL();
+        Path extracted = KernelLibrary.extract(url);
+        try {
+            assertEquals(Files.size(KernelLibrary.libraryPath()), Files.size(extracted));
+            assertEquals("rwx------",
+                    java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(extracted)));
+            try (KernelLibrary lib = KernelLibrary.open(extracted); Arena arena = Arena.ofConfined()) {
+                MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 0f, -1f, 2f);
+                assertEquals(2, lib.invoke(Kernel.ARGMAX, x, 3));
+            }
+        } finally {
+            Files.deleteIfExists(extracted);
+        }
+    }
+
+    @Test
+    void extractionFailureIsATypedError(@TempDir Path dir) throws Exception {
+        java.net.URL url = dir.resolve("absent.so").toUri().toURL();
+        KernelException e = assertThrows(KernelException.class, () -> KernelLibrary.extract(url));
+        assertEquals(KernelException.ErrorCode.EXTRACTION_FAILED, e.code());
+        assertTrue(e.getMessage().contains("absent.so"), e.getMessage());
+    }
+
+    @Test
+    void concurrentCallsOnOneLibraryAreIndependent() throws Exception {
+        try (KernelLibrary lib = KernelLibrary.load()) {
+            int threads = 4;
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+                for (int t = 0; t < threads; t++) {
+                    final int winner = 1000 + t * 17;
+                    futures.add(pool.submit(() -> {
+                        try (Arena arena = Arena.ofConfined()) {
+                            float[] v = new float[4096];
+                            v[winner] = 1f;
+                            MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, v);
+                            int last = -1;
+                            for (int i = 0; i < 200; i++) {
+                                last = lib.invoke(Kernel.ARGMAX, x, v.length);
+                            }
+                            return last;
+                        }
+                    }));
+                }
+                for (int t = 0; t < threads; t++) {
+                    assertEquals(1000 + t * 17, futures.get(t).get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 }
