@@ -40,6 +40,8 @@ public final class DecodeState implements AutoCloseable {
     public final DeviceBuffer hb;
     /** [maxBatch][intermediate] up projection (SwiGLU) */
     public final DeviceBuffer hb2;
+    /** [maxBatch][max rows of any matrix] one row shard's GEMV output for a batch, before it is copied into place */
+    public final DeviceBuffer scratch;
     /** [maxBatch][vocab] logits (or [maxBatch][hidden] final state of a body-only model) */
     public final DeviceBuffer logits;
     /** host copy of logits, [maxBatch][outputDim] */
@@ -65,6 +67,8 @@ public final class DecodeState implements AutoCloseable {
             hb = alloc(device, bank, (long) maxBatch * c.intermediateSize());
             hb2 = alloc(device, bank, (long) maxBatch * c.intermediateSize());
             logits = alloc(device, bank, (long) maxBatch * outputDim);
+            int maxRows = Math.max(Math.max(c.vocabSize(), c.intermediateSize()), Math.max(c.queryDim(), c.hiddenSize()));
+            scratch = alloc(device, bank, (long) maxBatch * maxRows);
             device.write(zeros, 0, hostArena.allocate((long) c.hiddenSize() * Float.BYTES)); // device memory is not zeroed on every backend
         } catch (DeviceException | RuntimeException e) {
             close();

@@ -188,32 +188,52 @@ public final class Decoder implements AutoCloseable {
 
     // ---- one kernel per helper ---------------------------------------------------------------
 
-    /** y[b] = W x[b] (+ bias), the GEMV kernel of W's packed format, batch rows at once. */
+    /**
+     * y[b] = W x[b] (+ bias), the GEMV kernel of W's packed format, batch rows at once, one launch
+     * per row shard (each shard on its own memory port). A shard's output rows land in place for
+     * batch 1; for a batch they go through {@code scratch} ([batch][shardRows]) and are copied into
+     * y's rows, because the GEMV ABI has no output row stride.
+     */
     private void gemv(DeviceWeights.Matrix m, KernelArg bias, DeviceBuffer x, DeviceBuffer y, int batch) throws DeviceException {
-        switch (m.format()) {
-            case Q8_CHANNEL -> launch(Kernel.GEMV_Q8, m.data(), m.scales(), bias, arg(x), arg(y), i32(m.rows()), i32(m.cols()), i32(batch));
-            case Q4_GROUP -> launch(Kernel.GEMV_Q4, m.data(), m.scales(), m.zeros(), bias, arg(x), arg(y), i32(m.rows()), i32(m.cols()),
-                    i32(m.groupSize()), i32(batch));
-            case F16 -> launch(Kernel.GEMV_F16, m.data(), bias, arg(x), arg(y), i32(m.rows()), i32(m.cols()), i32(batch));
-            case F32 -> throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "tensor " + m.name()
-                    + " is F32: no GEMV kernel reads F32 matrices; compile the package with fp16, int8 or int4 weights");
+        for (DeviceWeights.Shard sh : m.shards()) {
+            boolean direct = m.shards().size() == 1 || batch == 1;
+            KernelArg out = direct ? KernelArg.of(y, (long) sh.rowStart() * Float.BYTES) : arg(s.scratch);
+            KernelArg shardBias = bias instanceof KernelArg.Buffer(DeviceBuffer b, long off)
+                    ? KernelArg.of(b, off + (long) sh.rowStart() * Float.BYTES) : bias;
+            switch (m.format()) {
+                case Q8_CHANNEL -> launch(Kernel.GEMV_Q8, sh.data(), sh.scales(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch));
+                case Q4_GROUP -> launch(Kernel.GEMV_Q4, sh.data(), sh.scales(), sh.zeros(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()),
+                        i32(m.groupSize()), i32(batch));
+                case F16 -> launch(Kernel.GEMV_F16, sh.data(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch));
+                case F32 -> throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "tensor " + m.name()
+                        + " is F32: no GEMV kernel reads F32 matrices; compile the package with fp16, int8 or int4 weights");
+            }
+            if (!direct) {
+                for (int b = 0; b < batch; b++) {
+                    launch(Kernel.ADD, KernelArg.of(s.scratch, (long) b * sh.rows() * Float.BYTES), arg(s.zeros),
+                            KernelArg.of(y, ((long) b * m.rows() + sh.rowStart()) * Float.BYTES), i32(sh.rows()));
+                }
+            }
         }
     }
 
     /** out[b] = table[row], dequantized to float. */
     private void embedRow(DeviceWeights.Matrix t, int rowIndex, DeviceBuffer out, int b) throws DeviceException {
         KernelArg dst = row(out, b, t.cols());
+        DeviceWeights.Shard sh = t.shardOf(rowIndex);
+        int r = rowIndex - sh.rowStart();
         switch (t.format()) {
-            case Q8_CHANNEL -> launch(Kernel.EMBED_Q8, t.data(), t.scales(), i32(rowIndex), dst, i32(t.cols()));
-            case Q4_GROUP -> launch(Kernel.EMBED_Q4, t.data(), t.scales(), t.zeros(), i32(rowIndex), dst, i32(t.cols()), i32(t.groupSize()));
-            case F16 -> launch(Kernel.EMBED_F16, t.data(), i32(rowIndex), dst, i32(t.cols()));
-            case F32 -> {
-                // an F32 row is already float: copy it with tf_add(row, zeros) (the SPI has no device-to-device copy)
-                KernelArg.Buffer data = (KernelArg.Buffer) t.data();
-                KernelArg src = KernelArg.of(data.buffer(), data.offsetBytes() + (long) rowIndex * t.cols() * Float.BYTES);
-                launch(Kernel.ADD, src, arg(s.zeros), dst, i32(t.cols()));
-            }
+            case Q8_CHANNEL -> launch(Kernel.EMBED_Q8, sh.data(), sh.scales(), i32(r), dst, i32(t.cols()));
+            case Q4_GROUP -> launch(Kernel.EMBED_Q4, sh.data(), sh.scales(), sh.zeros(), i32(r), dst, i32(t.cols()), i32(t.groupSize()));
+            case F16 -> launch(Kernel.EMBED_F16, sh.data(), i32(r), dst, i32(t.cols()));
+            case F32 -> launch(Kernel.ADD, f32Row(sh, r, t.cols()), arg(s.zeros), dst, i32(t.cols())); // copy: the SPI has no device-to-device copy
         }
+    }
+
+    /** Row r of an F32 shard, in place. */
+    private static KernelArg f32Row(DeviceWeights.Shard sh, int r, int cols) {
+        KernelArg.Buffer data = (KernelArg.Buffer) sh.data();
+        return KernelArg.of(data.buffer(), data.offsetBytes() + (long) r * cols * Float.BYTES);
     }
 
     /** x[b] += pos_embeddings[position]. */
@@ -221,9 +241,8 @@ public final class Decoder implements AutoCloseable {
         DeviceWeights.Matrix t = w.positionEmbedding;
         KernelArg xb = row(s.x, b, c.hiddenSize());
         if (t.format() == PackedFormat.F32) {
-            KernelArg.Buffer data = (KernelArg.Buffer) t.data();
-            KernelArg posRow = KernelArg.of(data.buffer(), data.offsetBytes() + (long) position * t.cols() * Float.BYTES);
-            launch(Kernel.ADD, xb, posRow, xb, i32(c.hiddenSize()));
+            DeviceWeights.Shard sh = t.shardOf(position);
+            launch(Kernel.ADD, xb, f32Row(sh, position - sh.rowStart(), t.cols()), xb, i32(c.hiddenSize()));
         } else {
             embedRow(t, position, s.pos, 0);
             launch(Kernel.ADD, xb, arg(s.pos), xb, i32(c.hiddenSize()));

@@ -30,9 +30,28 @@ public final class DeviceWeights implements AutoCloseable {
     /** 64 MiB per write: far above the ~2 MB below which XRT transfers are inefficient (DESIGN.md). */
     static final long UPLOAD_CHUNK_BYTES = 64L << 20;
 
-    /** A packed [rows][cols] matrix as kernel arguments; zeros is {@link KernelArg#NULL} unless Q4 with zero points. */
-    public record Matrix(String name, PackedFormat format, int rows, int cols, int groupSize,
-                         KernelArg data, KernelArg scales, KernelArg zeros) {}
+    /**
+     * Rows [rowStart, rowStart + rows) of a matrix, in one bank, as kernel arguments; zeros is
+     * {@link KernelArg#NULL} unless Q4 with zero points. A shard is itself a valid [rows][cols] tensor.
+     */
+    public record Shard(int rowStart, int rows, KernelArg data, KernelArg scales, KernelArg zeros) {}
+
+    /** A packed [rows][cols] matrix: its row shards in row order (one for tensors the plan did not split). */
+    public record Matrix(String name, PackedFormat format, int rows, int cols, int groupSize, List<Shard> shards) {
+        /** The shard holding logical row {@code row}. */
+        public Shard shardOf(int row) {
+            for (Shard s : shards) if (row >= s.rowStart() && row < s.rowStart() + s.rows()) return s;
+            throw new IllegalArgumentException("row " + row + " outside tensor " + name + " [0, " + rows + ")");
+        }
+    }
+
+    /** Where one shard's bytes are (the manifest's row shard, or the whole tensor for an unsharded manifest entry). */
+    record ShardPlacement(int rowStart, int rows, int bank, String file, Map<String, Manifest.Part> parts) {}
+
+    /** The manifest's placement of a tensor's rows: the one place that knows the manifest's tensor shape. */
+    static List<ShardPlacement> placements(Manifest.Tensor t) {
+        return List.of(new ShardPlacement(0, t.rows(), t.bank(), t.file(), t.parts()));
+    }
 
     /** One decoder block. Absent optional tensors (biases, LayerNorm bias, gate) are {@link KernelArg#NULL} / null. */
     public record Layer(KernelArg attnNorm, KernelArg attnNormBias,
@@ -92,12 +111,14 @@ public final class DeviceWeights implements AutoCloseable {
         Map<String, Integer> bankByFile = new LinkedHashMap<>();
         Map<String, Long> extentByFile = new LinkedHashMap<>();
         for (Manifest.Tensor t : manifest.tensors()) {
-            Integer prev = bankByFile.putIfAbsent(t.file(), t.bank());
-            if (prev != null && prev != t.bank()) {
-                throw new IllegalArgumentException("manifest: tensor " + t.name() + " in " + t.file() + " says bank "
-                        + t.bank() + " but other tensors of that file say bank " + prev);
+            for (ShardPlacement sp : placements(t)) {
+                Integer prev = bankByFile.putIfAbsent(sp.file(), sp.bank());
+                if (prev != null && prev != sp.bank()) {
+                    throw new IllegalArgumentException("manifest: tensor " + t.name() + " in " + sp.file() + " says bank "
+                            + sp.bank() + " but other tensors of that file say bank " + prev);
+                }
+                for (Manifest.Part p : sp.parts().values()) extentByFile.merge(sp.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
             }
-            for (Manifest.Part p : t.parts().values()) extentByFile.merge(t.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
         }
         Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
         long total = 0;
@@ -141,19 +162,24 @@ public final class DeviceWeights implements AutoCloseable {
         return t;
     }
 
-    private KernelArg arg(Manifest.Tensor t, String part) {
-        Manifest.Part p = t.part(part);
-        return KernelArg.of(bufferByFile.get(t.file()), p.offsetBytes());
+    private KernelArg arg(ShardPlacement sp, String tensor, String part) {
+        Manifest.Part p = sp.parts().get(part);
+        if (p == null) throw new IllegalArgumentException("tensor " + tensor + " (rows from " + sp.rowStart() + ") has no part " + part);
+        return KernelArg.of(bufferByFile.get(sp.file()), p.offsetBytes());
     }
 
     private Matrix matrix(String name) {
         Manifest.Tensor t = tensor(name);
-        return switch (t.format()) {
-            case F16, F32 -> new Matrix(name, t.format(), t.rows(), t.cols(), 0, arg(t, "data"), KernelArg.NULL, KernelArg.NULL);
-            case Q8_CHANNEL -> new Matrix(name, t.format(), t.rows(), t.cols(), 0, arg(t, "data"), arg(t, "scales"), KernelArg.NULL);
-            case Q4_GROUP -> new Matrix(name, t.format(), t.rows(), t.cols(), t.groupSize(), arg(t, "data"), arg(t, "scales"),
-                    t.parts().containsKey("zeros") ? arg(t, "zeros") : KernelArg.NULL);
-        };
+        List<Shard> shards = new ArrayList<>();
+        for (ShardPlacement sp : placements(t)) {
+            shards.add(switch (t.format()) {
+                case F16, F32 -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data"), KernelArg.NULL, KernelArg.NULL);
+                case Q8_CHANNEL -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data"), arg(sp, name, "scales"), KernelArg.NULL);
+                case Q4_GROUP -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data"), arg(sp, name, "scales"),
+                        sp.parts().containsKey("zeros") ? arg(sp, name, "zeros") : KernelArg.NULL);
+            });
+        }
+        return new Matrix(name, t.format(), t.rows(), t.cols(), t.groupSize(), List.copyOf(shards));
     }
 
     /** A float32 vector (norm weight, bias). */
@@ -162,7 +188,9 @@ public final class DeviceWeights implements AutoCloseable {
         if (t.format() != PackedFormat.F32) {
             throw new IllegalArgumentException("tensor " + name + " is " + t.format() + "; norm weights and biases must be F32");
         }
-        return arg(t, "data");
+        List<ShardPlacement> sp = placements(t);
+        if (sp.size() != 1) throw new IllegalArgumentException("vector " + name + " is split over " + sp.size() + " banks; expected one");
+        return arg(sp.getFirst(), name, "data");
     }
 
     private KernelArg optional(String name) {
