@@ -120,12 +120,23 @@ public final class SyntheticDecoderWriter {
 
     private static List<OperatorSetIdProto> buildGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) throws CompileException {
         List<OperatorSetIdProto> opsets = new ArrayList<>();
-        if (spec.family() == DecoderConfig.Family.LLAMA && spec.form() == SynthForm.RAW) {
-            new LlamaRawGraph(spec, g, w).build();
-            opsets.add(opset("", LlamaRawGraph.OPSET));
-        } else {
-            throw new CompileException(CompileException.ErrorCode.BAD_OPTION, "synthetic " + spec.family() + " in form "
-                    + spec.form() + " is not available yet (available: LLAMA/RAW)");
+        GraphContext graph = switch (spec.family()) {
+            case LLAMA -> switch (spec.form()) {
+                case RAW -> new LlamaRawGraph(spec, g, w);
+                case CONTRIB -> new LlamaContribGraph(spec, g, w);
+                case OPSET24 -> new LlamaOpset24Graph(spec, g, w);
+            };
+            case GPT2 -> throw new CompileException(CompileException.ErrorCode.BAD_OPTION, "synthetic GPT2 in form "
+                    + spec.form() + " is not available yet (available: LLAMA in RAW, CONTRIB, OPSET24)");
+        };
+        graph.build();
+        switch (spec.form()) {
+            case RAW -> opsets.add(opset("", LlamaRawGraph.OPSET));
+            case CONTRIB -> {
+                opsets.add(opset("", LlamaContribGraph.OPSET));
+                opsets.add(opset(GraphBuilder.MS_DOMAIN, LlamaContribGraph.MS_OPSET));
+            }
+            case OPSET24 -> opsets.add(opset("", LlamaOpset24Graph.OPSET));
         }
         return opsets;
     }
