@@ -37,6 +37,15 @@ public final class SyntheticDecoderWriter {
     /** metadata_props key holding the spec (record toString) */
     public static final String SPEC_METADATA_KEY = "tokenfab.synth.spec";
 
+    /** Default-domain opset of the RAW form (ReduceMean with an axes attribute, Split with a split input). */
+    static final int RAW_OPSET = 17;
+    /** Default-domain opset of the CONTRIB form (LayerNormalization exists from 17). */
+    static final int CONTRIB_OPSET = 17;
+    /** com.microsoft opset of the CONTRIB form. */
+    static final int MS_OPSET = 1;
+    /** Default-domain opset of the OPSET24 form (Attention, RMSNormalization, RotaryEmbedding from 23). */
+    static final int OPSET24_OPSET = 24;
+
     private SyntheticDecoderWriter() {}
 
     /**
@@ -118,7 +127,7 @@ public final class SyntheticDecoderWriter {
         }
     }
 
-    private static List<OperatorSetIdProto> buildGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) throws CompileException {
+    private static List<OperatorSetIdProto> buildGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         List<OperatorSetIdProto> opsets = new ArrayList<>();
         GraphContext graph = switch (spec.family()) {
             case LLAMA -> switch (spec.form()) {
@@ -126,17 +135,20 @@ public final class SyntheticDecoderWriter {
                 case CONTRIB -> new LlamaContribGraph(spec, g, w);
                 case OPSET24 -> new LlamaOpset24Graph(spec, g, w);
             };
-            case GPT2 -> throw new CompileException(CompileException.ErrorCode.BAD_OPTION, "synthetic GPT2 in form "
-                    + spec.form() + " is not available yet (available: LLAMA in RAW, CONTRIB, OPSET24)");
+            case GPT2 -> switch (spec.form()) {
+                case RAW -> new Gpt2RawGraph(spec, g, w);
+                case CONTRIB -> new Gpt2ContribGraph(spec, g, w);
+                case OPSET24 -> new Gpt2Opset24Graph(spec, g, w);
+            };
         };
         graph.build();
         switch (spec.form()) {
-            case RAW -> opsets.add(opset("", LlamaRawGraph.OPSET));
+            case RAW -> opsets.add(opset("", RAW_OPSET));
             case CONTRIB -> {
-                opsets.add(opset("", LlamaContribGraph.OPSET));
-                opsets.add(opset(GraphBuilder.MS_DOMAIN, LlamaContribGraph.MS_OPSET));
+                opsets.add(opset("", CONTRIB_OPSET));
+                opsets.add(opset(GraphBuilder.MS_DOMAIN, MS_OPSET));
             }
-            case OPSET24 -> opsets.add(opset("", LlamaOpset24Graph.OPSET));
+            case OPSET24 -> opsets.add(opset("", OPSET24_OPSET));
         }
         return opsets;
     }

@@ -53,6 +53,16 @@ final class WeightFactory {
                 inputIsHidden ? outliers : new int[0], SynthConstants.OUTLIER_GAIN);
     }
 
+    /** Values of a 1-D bias (for concatenation). */
+    WeightValues.Gaussian biasValues(String canonical, int n) {
+        return new WeightValues.Gaussian(key(canonical), 0.0, SynthConstants.BIAS_STD, 1, n, false, new int[0], 1.0);
+    }
+
+    /** A fused weight [in, sum out] or bias [sum out] from canonical parts (GPT-2 c_attn). */
+    SynthWeight concat(String onnxName, long[] dims, java.util.List<WeightValues.Gaussian> parts) {
+        return new SynthWeight(onnxName, dims, type, new WeightValues.ColumnConcat(parts), true);
+    }
+
     /** Norm scale: 1 + N(0, jitter^2). */
     SynthWeight normWeight(String onnxName, String canonical, int n) {
         return vector(onnxName, canonical, n, 1.0, SynthConstants.NORM_WEIGHT_JITTER);

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * generator (value = f(seed, tensor key, element index)), so tensors are streamed in chunks, in
  * any storage order, and every form of a spec sees the same numbers without holding a tensor in heap.
  */
-sealed interface WeightValues permits WeightValues.Gaussian, WeightValues.Explicit, WeightValues.Packed {
+sealed interface WeightValues permits WeightValues.Gaussian, WeightValues.Explicit, WeightValues.Packed, WeightValues.ColumnConcat {
 
     /** Writes elements [start, start + dst.length) in storage order into dst. */
     void fill(float[] dst, long start);
@@ -93,6 +93,43 @@ sealed interface WeightValues permits WeightValues.Gaussian, WeightValues.Explic
 
         @Override public void fill(float[] dst, long start) {
             throw new UnsupportedOperationException("packed bytes are not float values");
+        }
+    }
+
+    /**
+     * Column-wise concatenation of Gaussian parts with equal genRows (GPT-2's fused c_attn [in, 3*hidden]
+     * from the canonical wq, wk, wv; or its bias [3*hidden] from bq, bk, bv). Stored row-major [genRows][sum cols].
+     */
+    record ColumnConcat(java.util.List<Gaussian> parts) implements WeightValues {
+        public ColumnConcat {
+            parts = java.util.List.copyOf(parts);
+            for (Gaussian p : parts) {
+                if (p.genRows() != parts.getFirst().genRows() || p.transposed()) {
+                    throw new IllegalArgumentException("concatenated parts need equal rows and generation order");
+                }
+            }
+        }
+
+        long cols() {
+            long c = 0;
+            for (Gaussian p : parts) c += p.genCols();
+            return c;
+        }
+
+        @Override public long count() { return parts.getFirst().genRows() * cols(); }
+
+        @Override public void fill(float[] dst, long start) {
+            long cols = cols();
+            for (int i = 0; i < dst.length; i++) {
+                long s = start + i, row = s / cols, col = s % cols;
+                for (Gaussian p : parts) {
+                    if (col < p.genCols()) {
+                        dst[i] = p.at(row, col);
+                        break;
+                    }
+                    col -= p.genCols();
+                }
+            }
         }
     }
 }
