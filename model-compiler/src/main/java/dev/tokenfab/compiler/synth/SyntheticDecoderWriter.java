@@ -183,6 +183,11 @@ public final class SyntheticDecoderWriter {
         if (offset > ch.position()) {
             ch.write(ByteBuffer.allocate(Math.toIntExact(offset - ch.position())));
         }
+        if (sw.values() instanceof WeightValues.Packed(long count, var bytes)) {
+            ByteBuffer all = ByteBuffer.wrap(bytes.get());
+            while (all.hasRemaining()) ch.write(all);
+            return externalHeader(sw, location, offset, length);
+        }
         long elements = sw.elementCount();
         int perChunk = CHUNK_ELEMENTS;
         ByteBuffer buf = ByteBuffer.allocateDirect(perChunk * sw.type().bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -193,6 +198,10 @@ public final class SyntheticDecoderWriter {
             buf.flip();
             while (buf.hasRemaining()) ch.write(buf);
         }
+        return externalHeader(sw, location, offset, length);
+    }
+
+    private static TensorProto externalHeader(SynthWeight sw, String location, long offset, long length) {
         return header(sw)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL)
                 .addExternalData(entry("location", location))
@@ -207,11 +216,16 @@ public final class SyntheticDecoderWriter {
 
     /** Appends elements [start, start+n) of sw in its stored type to buf (little-endian). */
     private static void encode(SynthWeight sw, long start, long n, ByteBuffer buf) {
-        if (sw.values() instanceof WeightValues.Packed(byte[] bytes)) {
-            buf.put(bytes, Math.toIntExact(start), Math.toIntExact(n));
+        if (sw.values() instanceof WeightValues.Packed(long count, var bytes)) {
+            buf.put(bytes.get(), Math.toIntExact(start), Math.toIntExact(n));
             return;
         }
         int step = (int) Math.min(n, CHUNK_ELEMENTS);
+        if (sw.values() instanceof WeightValues.Deferred(long count, var supplier)) {
+            float[] all = supplier.get();
+            for (long i = start; i < start + n; i++) buf.putFloat(all[Math.toIntExact(i)]);
+            return;
+        }
         float[] f = new float[step];
         for (long done = 0; done < n; done += f.length) {
             if (n - done < f.length) f = new float[(int) (n - done)];

@@ -35,6 +35,9 @@ class FormsEquivalenceTest {
                 Arguments.of("llama interleaved mqa", SynthSpec.llamaDemo().seed(3).kvHeads(1).ropeInterleaved(true).build()),
                 Arguments.of("llama partial rotary", SynthSpec.llamaDemo().seed(4).headDim(32).rotaryDim(16).build()),
                 Arguments.of("llama f16 outliers", SynthSpec.llamaDemo().seed(5).weightType(ElementType.F16).outlierChannels(2).build()),
+                Arguments.of("llama int4 b32", SynthSpec.llamaDemo().seed(7).nbitsBlockSize(32).build()),
+                Arguments.of("llama int4 b16 zero points", SynthSpec.llamaDemo().seed(8).nbitsBlockSize(16).nbitsZeroPoints(true).build()),
+                Arguments.of("gpt2 int4 b32 zero points", SynthSpec.gpt2Demo().seed(9).nbitsBlockSize(32).nbitsZeroPoints(true).build()),
                 Arguments.of("gpt2 tied", SynthSpec.gpt2Demo().build()),
                 Arguments.of("gpt2 untied bf16", SynthSpec.gpt2Demo().seed(6).tiedEmbeddings(false).weightType(ElementType.BF16).build()));
     }
