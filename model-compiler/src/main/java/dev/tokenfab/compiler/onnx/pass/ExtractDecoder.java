@@ -196,7 +196,7 @@ public final class ExtractDecoder {
             for (Node n : graph.nodes()) {
                 if (!isTf(n, "Attention")) continue;
                 Optional<Projection> q = projection(n.input(0), 0);
-                if (q.isPresent() && q.get().linear.input(0).equals(normed)) return Optional.of(n);
+                if (q.isPresent() && viewsBack(q.get().linear.input(0)).equals(normed)) return Optional.of(n);
             }
             return Optional.empty();
         }
@@ -267,6 +267,16 @@ public final class ExtractDecoder {
         }
 
 
+        /** The value behind a chain of views (Reshape/Transpose/Cast ...). */
+        String viewsBack(String v) {
+            for (int i = 0; i < 6; i++) {
+                Optional<Node> p = idx.producer(v);
+                if (p.isEmpty() || !VIEW_OPS.contains(p.get().opType()) || !p.get().domain().isEmpty()) return v;
+                v = p.get().input(0);
+            }
+            return v;
+        }
+
         /** The value after following single data-path views forward (to where a Linear reads it). */
         String viewsForward(String v) {
             for (int i = 0; i < 6; i++) {
@@ -325,10 +335,10 @@ public final class ExtractDecoder {
             List<Node> mlpIn = idx.consumers(viewsForward(h2)).stream().filter(this::isLinear).toList();
             Node down;
             if (mlpIn.size() == 2) {
-                Node glu = mlpIn.stream().flatMap(l -> idx.consumers(l.output(0)).stream()).filter(c -> isTf(c, "SwiGlu")).findFirst()
+                Node glu = mlpIn.stream().flatMap(l -> idx.consumers(viewsForward(l.output(0))).stream()).filter(c -> isTf(c, "SwiGlu")).findFirst()
                         .orElseThrow(() -> unsupported("layer " + i + ": two MLP projections but no SwiGLU (silu(gate) * up) joins them"));
-                Node gate = idx.producer(glu.input(0)).filter(this::isLinear).orElseThrow(() -> unsupported("layer " + i + ": SwiGLU gate is not a projection"));
-                Node up = idx.producer(glu.input(1)).filter(this::isLinear).orElseThrow(() -> unsupported("layer " + i + ": SwiGLU up is not a projection"));
+                Node gate = idx.producer(viewsBack(glu.input(0))).filter(this::isLinear).orElseThrow(() -> unsupported("layer " + i + ": SwiGLU gate is not a projection"));
+                Node up = idx.producer(viewsBack(glu.input(1))).filter(this::isLinear).orElseThrow(() -> unsupported("layer " + i + ": SwiGLU up is not a projection"));
                 Projection gp = new Projection(gate, 0, outFeatures(gate), null), upp = new Projection(up, 0, outFeatures(up), null);
                 put(names.wGate(), linearWeight(names.wGate(), gp));
                 put(names.wUp(), linearWeight(names.wUp(), upp));
@@ -339,7 +349,7 @@ public final class ExtractDecoder {
                         .orElseThrow(() -> unsupported("layer " + i + ": SwiGLU output feeds no down projection"));
             } else if (mlpIn.size() == 1) {
                 Node fc = mlpIn.get(0);
-                Node act = idx.consumers(fc.output(0)).stream().filter(c -> isTf(c, "GeluTanh") || isTf(c, "GeluErf")).findFirst()
+                Node act = idx.consumers(viewsForward(fc.output(0))).stream().filter(c -> isTf(c, "GeluTanh") || isTf(c, "GeluErf")).findFirst()
                         .orElseThrow(() -> unsupported("layer " + i + ": MLP activation after '" + fc.name() + "' is not GELU or SwiGLU"));
                 f.activation = isTf(act, "GeluTanh") ? DecoderConfig.Activation.GELU_TANH : DecoderConfig.Activation.GELU_ERF;
                 Projection fp = new Projection(fc, 0, outFeatures(fc), null);
