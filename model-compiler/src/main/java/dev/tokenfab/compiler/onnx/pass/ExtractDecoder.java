@@ -102,7 +102,7 @@ public final class ExtractDecoder {
             Optional<Node> head = idx.consumers(viewsForward(finalNorm.output(0))).stream().filter(this::isLinear).findFirst();
             boolean tied = false;
             if (head.isPresent()) {
-                tied = head.get().input(1).equals(tok.input(0));
+                tied = head.get().input(1).equals(tok.input(0)) || sameValuesTransposed(head.get(), tokTable);
                 if (!tied) put(TensorNames.LM_HEAD, linearWeight(TensorNames.LM_HEAD, new Projection(head.get(), 0, outFeatures(head.get()), null)));
             }
 
@@ -145,6 +145,22 @@ public final class ExtractDecoder {
                     theta, rope != null ? rotaryDim : (int) headDim, ropeLayout, tied, head.isPresent(), attnBias, mlpBias);
             if (rope == null && posTable == null) throw unsupported("no positional information: neither RoPE nor a position embedding");
             return new DecoderModel(config, weights, graph.source(), folder.generation());
+        }
+
+        /** Exporters often materialize a tied head as its own [hidden, vocab] copy of the embedding table. */
+        boolean sameValuesTransposed(Node head, Tensor table) {
+            Optional<Tensor> w = idx.constant(head.input(1));
+            if (w.isEmpty() || w.get().dtype() != table.dtype() || w.get().rank() != 2 || head.attributes().containsKey("format")) return false;
+            boolean inOut = layoutOf(head).equals("IN_OUT");
+            long vocab = table.dim(0), hidden = table.dim(1);
+            if (inOut ? (w.get().dim(0) != hidden || w.get().dim(1) != vocab) : (w.get().dim(0) != vocab || w.get().dim(1) != hidden)) return false;
+            for (long r = 0; r < vocab; r++) {
+                for (long c = 0; c < hidden; c++) {
+                    double h = inOut ? w.get().getDouble(c * vocab + r) : w.get().getDouble(r * hidden + c);
+                    if (Double.compare(h, table.getDouble(r * hidden + c)) != 0) return false;
+                }
+            }
+            return true;
         }
 
         static boolean allZero(Tensor t) {
