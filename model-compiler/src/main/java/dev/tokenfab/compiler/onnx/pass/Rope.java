@@ -15,6 +15,9 @@ final class Rope {
     /** Largest relative misfit of log inv_freq tolerated before the table is called non-standard (scaled) RoPE. */
     static final double MAX_LOG_FREQ_MISFIT = 0.02;
 
+    /** Fit error below which θ is snapped to 3 significant digits; fp16 caches fit within about 3e-5. */
+    static final double SNAP_RELATIVE = 2e-4;
+
     final Tensor cos;
     final Tensor sin;
     final boolean interleaved;
@@ -100,8 +103,10 @@ final class Rope {
             }
         }
         double theta = Math.exp(logTheta);
-        // bases in published models are integers; take it when the fit is that close
-        if (theta > 100 && Math.abs(theta - Math.rint(theta)) / theta < 1e-3) theta = Math.rint(theta);
+        // published bases have at most 3 significant digits (10000, 500000, 1000000); snap when the fit is that close
+        double magnitude = Math.pow(10, Math.floor(Math.log10(theta)) - 2);
+        double snapped = Math.rint(theta / magnitude) * magnitude;
+        if (Math.abs(theta - snapped) / snapped < SNAP_RELATIVE) theta = snapped;
         return (float) theta;
     }
 }
