@@ -22,23 +22,23 @@ import java.util.SplittableRandom;
  * an in-memory {@link Manifest}), so decoder tests do not depend on the compiler's quantizer. Test
  * fixture only: the quantization here is the plain textbook one.
  */
-final class TestPackages {
+public final class TestPackages {
     private TestPackages() {}
 
-    static DecoderConfig llama(int maxContext) {
+    public static DecoderConfig llama(int maxContext) {
         return new DecoderConfig(DecoderConfig.Family.LLAMA, 96, 64, 2, 4, 2, 16, 128, maxContext,
                 DecoderConfig.NormKind.RMS_NORM, 1e-5f, DecoderConfig.Activation.SILU_GLU, DecoderConfig.PositionEncoding.ROPE,
                 10000f, 16, DecoderConfig.RopeLayout.HALF_SPLIT, false, true, false, false);
     }
 
-    static DecoderConfig gpt2(int maxContext) {
+    public static DecoderConfig gpt2(int maxContext) {
         return new DecoderConfig(DecoderConfig.Family.GPT2, 80, 64, 2, 4, 4, 16, 256, maxContext,
                 DecoderConfig.NormKind.LAYER_NORM, 1e-5f, DecoderConfig.Activation.GELU_TANH, DecoderConfig.PositionEncoding.LEARNED,
                 0f, 0, DecoderConfig.RopeLayout.HALF_SPLIT, true, true, true, true);
     }
 
     /** Writes the bank files under {@code dir} and returns the manifest describing them. */
-    static Manifest write(Path dir, DecoderConfig c, PackedFormat matrixFormat, Manifest.KvCacheDtype kv, long seed) throws IOException {
+    public static Manifest write(Path dir, DecoderConfig c, PackedFormat matrixFormat, Manifest.KvCacheDtype kv, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<Integer, ByteArrayOut> banks = new LinkedHashMap<>();
         List<Manifest.Tensor> tensors = new ArrayList<>();
