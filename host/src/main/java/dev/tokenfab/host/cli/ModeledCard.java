@@ -8,43 +8,50 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * MODELED card figures for a package: tokens/s, watts and tokens/J from the package's dataflow
- * plan, and the memory roofline from the manifest's tensor bytes and the platform's datasheet
- * bandwidth. Never measured; printed and stored with the label "modeled".
- *
- * @param tokensPerSecond  plan's modeled decode rate (NaN when the package has no plan figures)
- * @param watts            plan's modeled board power (NaN when absent)
- * @param tokensPerJoule   tokensPerSecond / watts
- * @param from             where the plan figures come from
+ * MODELED card figures for a package: tokens/s, board watts and tokens/J from the package's
+ * dataflow plan, and the memory roofline (the plan's, else computed from the manifest's tensor
+ * bytes and the platform's datasheet bandwidth). Never measured; always labeled "modeled".
  */
-public record ModeledCard(Platform platform, double tokensPerSecond, double watts, double tokensPerJoule, String from,
-                          Roofline roofline) {
+public record ModeledCard(Platform platform, PlanFigures plan, Roofline manifestRoofline) {
 
     static ModeledCard of(Path packageDir, Manifest manifest, Platform platform, int contextTokens) {
-        Roofline roofline = Roofline.of(manifest, platform, contextTokens);
-        PlanFigures plan = PlanFigures.read(packageDir);
-        return new ModeledCard(platform, plan.tokensPerSecond(), plan.watts(), plan.tokensPerSecond() / plan.watts(),
-                plan.from(), roofline);
+        return new ModeledCard(platform, PlanFigures.read(packageDir), Roofline.of(manifest, platform, contextTokens));
+    }
+
+    public double tokensPerSecond() { return plan.tokensPerSecond(); }
+
+    public double watts() { return plan.boardWatts(); }
+
+    public double tokensPerJoule() { return plan.tokensPerJoule(); }
+
+    public String from() { return plan.from(); }
+
+    /** The plan's roofline when it has one, else the manifest-computed one. */
+    public double rooflineTokensPerSecond() {
+        return Double.isFinite(plan.rooflineTokensPerSecond()) ? plan.rooflineTokensPerSecond() : manifestRoofline.tokensPerSecond();
+    }
+
+    public String rooflineFrom() {
+        return Double.isFinite(plan.rooflineTokensPerSecond())
+                ? "dataflow plan: " + Math.round(plan.bytesPerToken()) + " B/token at context " + plan.contextTokens()
+                : "manifest: " + manifestRoofline.bytesPerToken() + " B/token at context " + manifestRoofline.contextTokens()
+                        + ", " + manifestRoofline.bankBytesPerSecond() / 1e9 + " GB/s " + platform.name() + " datasheet";
     }
 
     Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("label", "modeled");
         m.put("from", "dataflow plan");
-        m.put("source", from);
+        m.put("detail", plan.from());
         m.put("platform", platform.name());
-        m.put("tokensPerSecond", finite(tokensPerSecond));
-        m.put("watts", finite(watts));
-        m.put("tokensPerJoule", finite(tokensPerJoule));
+        m.put("tokensPerSecond", finite(tokensPerSecond()));
+        m.put("watts", finite(watts()));
+        m.put("tokensPerJoule", finite(tokensPerJoule()));
+        m.put("bound", plan.bound());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("label", "modeled");
-        r.put("from", "manifest tensor bytes + " + platform.name() + " datasheet bandwidth");
-        r.put("tokensPerSecond", roofline.tokensPerSecond());
-        r.put("bytesPerToken", roofline.bytesPerToken());
-        r.put("weightBytesPerToken", roofline.weightBytesPerToken());
-        r.put("kvBytesPerToken", roofline.kvBytesPerToken());
-        r.put("contextTokens", roofline.contextTokens());
-        r.put("bankBytesPerSecond", roofline.bankBytesPerSecond());
+        r.put("from", rooflineFrom());
+        r.put("tokensPerSecond", rooflineTokensPerSecond());
         m.put("hbmRoofline", r);
         return m;
     }

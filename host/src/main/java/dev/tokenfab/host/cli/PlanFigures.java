@@ -6,22 +6,33 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The modeled decode rate and board power a package's dataflow.json carries. */
-record PlanFigures(double tokensPerSecond, double watts, String from) {
+/**
+ * The MODELED figures of a package's dataflow.json ({@code estimateModeled} of
+ * dev.tokenfab.compiler.plan.DataflowPlan): decode rate, board power, tokens/J and the roofline.
+ * NaN with a reason in {@code from} when the package has no plan.
+ */
+record PlanFigures(double tokensPerSecond, double boardWatts, double tokensPerJoule, double rooflineTokensPerSecond,
+                   double bytesPerToken, int contextTokens, String bound, String from) {
 
     static PlanFigures read(Path packageDir) {
         Path plan = packageDir.resolve("dataflow.json");
-        if (!Files.isRegularFile(plan)) return new PlanFigures(Double.NaN, Double.NaN, "no dataflow.json in the package");
+        if (!Files.isRegularFile(plan)) return none("no dataflow.json in the package");
         try {
-            JsonNode root = new ObjectMapper().readTree(plan.toFile());
-            JsonNode tps = root.findValue("tokensPerSecond");
-            JsonNode watts = root.findValue("watts");
-            if (tps == null || watts == null || !tps.isNumber() || !watts.isNumber()) {
-                return new PlanFigures(Double.NaN, Double.NaN, plan + " has no modeled tokensPerSecond/watts");
+            JsonNode e = new ObjectMapper().readTree(plan.toFile()).path("estimateModeled");
+            if (!e.path("tokensPerSecond").isNumber() || !e.path("boardWatts").isNumber()) {
+                return none(plan.getFileName() + " has no estimateModeled.tokensPerSecond/boardWatts");
             }
-            return new PlanFigures(tps.asDouble(), watts.asDouble(), plan.getFileName().toString());
-        } catch (IOException e) {
-            return new PlanFigures(Double.NaN, Double.NaN, plan + " unreadable: " + e.getMessage());
+            return new PlanFigures(e.path("tokensPerSecond").asDouble(), e.path("boardWatts").asDouble(),
+                    e.path("tokensPerJoule").asDouble(Double.NaN), e.path("rooflineTokensPerSecond").asDouble(Double.NaN),
+                    e.path("bytesPerToken").asDouble(Double.NaN), e.path("contextTokens").asInt(0),
+                    e.path("bound").asText("?"), "dataflow plan (dataflow.json estimateModeled, batch " + e.path("batch").asInt(1)
+                            + ", context " + e.path("contextTokens").asInt(0) + ")");
+        } catch (IOException ex) {
+            return none(plan + " unreadable: " + ex.getMessage());
         }
+    }
+
+    private static PlanFigures none(String why) {
+        return new PlanFigures(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, "?", why);
     }
 }

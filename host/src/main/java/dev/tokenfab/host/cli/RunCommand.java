@@ -11,7 +11,6 @@ import dev.tokenfab.host.device.Devices;
 import dev.tokenfab.host.runtime.Decoder;
 import dev.tokenfab.host.runtime.Generator;
 import dev.tokenfab.host.runtime.ModelConfig;
-import dev.tokenfab.host.runtime.Roofline;
 import dev.tokenfab.host.runtime.Sampler;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -110,9 +109,7 @@ public final class RunCommand implements Callable<Integer> {
             row(sb, "card tokens/s", modeled.tokensPerSecond(), "modeled", modeled.from());
             row(sb, "card W", modeled.watts(), "modeled", modeled.from());
             row(sb, "card tokens/J", modeled.tokensPerJoule(), "modeled", modeled.from());
-            row(sb, "HBM roofline tokens/s", modeled.roofline().tokensPerSecond(), "modeled",
-                    modeled.roofline().bytesPerToken() + " B/token at context " + modeled.roofline().contextTokens()
-                            + ", " + modeled.roofline().bankBytesPerSecond() / 1e9 + " GB/s " + config.platform().name() + " datasheet");
+            row(sb, "HBM roofline tokens/s", modeled.rooflineTokensPerSecond(), "modeled", modeled.rooflineFrom());
             return sb.toString();
         }
 
