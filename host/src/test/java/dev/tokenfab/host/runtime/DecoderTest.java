@@ -125,8 +125,12 @@ class DecoderTest {
         }
     }
 
-    /** Batched GEMVs read the same weights in the same order per row: only summation order could differ. */
-    static final double BATCH_RELATIVE_TOLERANCE = 1e-5;
+    /**
+     * Batched GEMVs read the same weights, but the C-simulation kernels vectorize the batch loop
+     * differently from batch 1 (AVX2/AVX-512 clones), so float summation order differs: ~2e-5
+     * relative seen; tokens must still be identical.
+     */
+    static final double BATCH_RELATIVE_TOLERANCE = 1e-4;
 
     @Test
     void kvPageExhaustionIsAStatusAndLeavesOtherSequencesIntact() throws Exception {
