@@ -1,16 +1,15 @@
 package dev.tokenfab.host.cli;
 
-import dev.tokenfab.bitstreams.EmulationXclbins;
 import dev.tokenfab.bitstreams.xclbin.Xclbin;
 import dev.tokenfab.bitstreams.xclbin.XclbinReader;
 import dev.tokenfab.compiler.plan.Platform;
 import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.XrtDevice;
 import dev.tokenfab.host.device.opencl.OpenCl;
 import dev.tokenfab.host.device.xrt.Xrt;
 import dev.tokenfab.host.device.xrt.XrtLibrary;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +67,7 @@ public final class DevicesCommand implements Callable<Integer> {
         }
         Path file = xclbin;
         try {
-            if (file == null) file = EmulationXclbins.build(p, Files.createTempDirectory("tokenfab-devices"));
+            if (file == null) file = XrtDevice.emulationImage(p);
             Xclbin image = XclbinReader.read(file);
             try (Xrt.Device d = Xrt.Device.open(xrtDevice); Xrt.Xclbin x = Xrt.Xclbin.fromFile(file)) {
                 UUID uuid = d.load(x);

@@ -157,8 +157,11 @@ public final class XrtDevice implements Device {
         }
     }
 
-    /** Writes (once per content) the platform's emulation xclbin under the user cache and returns it. */
-    static Path emulationImage(Platform p) throws DeviceException {
+    /**
+     * The platform's emulation xclbin, written once per content under
+     * {@code $java.io.tmpdir/tokenfab-<user>/xclbin/} (reproducible bytes, so concurrent writers agree).
+     */
+    public static Path emulationImage(Platform p) throws DeviceException {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "tokenfab-" + System.getProperty("user.name", "user"), "xclbin");
         try {
             return EmulationXclbins.build(p, dir);
