@@ -13,9 +13,7 @@ import dev.tokenfab.host.device.xrt.SyncDirection;
 import dev.tokenfab.host.device.xrt.Xrt;
 import dev.tokenfab.kernels.Kernel;
 import java.io.IOException;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,17 +56,15 @@ public final class XrtDevice implements Device {
         int run(Kernel kernel, Object[] args) throws DeviceException;
 
         /**
-         * Binds every kernel symbol of a loaded C-simulation library (libtokenfab_kernels.so,
-         * hls-kernels) with its {@link Kernel#descriptor()}.
+         * The C-simulation through the emulated device's kernel binding (the library
+         * {@link Devices#emulationKernels()} resolves), each kernel bound on first use.
          */
-        static Simulator fromLibrary(SymbolLookup library) {
+        static Simulator fromBinding(EmuDevice.KernelBinding binding) {
             Map<Kernel, MethodHandle> handles = new EnumMap<>(Kernel.class);
             return (kernel, args) -> {
                 MethodHandle h = handles.get(kernel);
                 if (h == null) {
-                    MemorySegment sym = library.find(kernel.symbol()).orElseThrow(() -> new IllegalStateException(
-                            "C-simulation library lacks " + kernel.symbol()));
-                    h = Linker.nativeLinker().downcallHandle(sym, kernel.descriptor());
+                    h = binding.handle(kernel);
                     handles.put(kernel, h);
                 }
                 try {
@@ -213,9 +209,10 @@ public final class XrtDevice implements Device {
         if (!m.platform().equalsIgnoreCase(options.platform().name()) && !m.platform().equals(options.platform().vitisPlatform()))
             throw new DeviceException(ErrorCode.BAD_BINARY, "package targets platform " + m.platform() + ", device loaded an xclbin for " + options.platform());
         for (Manifest.Tensor t : m.tensors())
-            if (t.bank() < 0 || t.bank() >= groupOfBank.length || groupOfBank[t.bank()] < 0)
-                throw new DeviceException(ErrorCode.BAD_BINARY, "tensor " + t.name() + " is placed in bank " + t.bank()
-                        + ", the xclbin has banks 0.." + (groupOfBank.length - 1));
+            for (Manifest.Shard sh : t.shards())
+                if (sh.bank() < 0 || sh.bank() >= groupOfBank.length || groupOfBank[sh.bank()] < 0)
+                    throw new DeviceException(ErrorCode.BAD_BINARY, "tensor " + t.name() + " rows " + sh.rowStart() + ".." + (sh.rowStart() + sh.rows() - 1)
+                            + " are placed in bank " + sh.bank() + ", the xclbin has banks 0.." + (groupOfBank.length - 1));
     }
 
     /** The uuid of the loaded xclbin. */

@@ -207,6 +207,27 @@ class XrtDeviceTest {
     }
 
     @Test
+    void packageForAnotherPlatformOrBankIsRefused() throws Exception {
+        var data = Map.of("data", new dev.tokenfab.compiler.pkg.Manifest.Part(0, 1024));
+        java.util.function.IntFunction<dev.tokenfab.compiler.pkg.Manifest> pkgWithBank = bank -> new dev.tokenfab.compiler.pkg.Manifest(
+                dev.tokenfab.compiler.pkg.Manifest.FORMAT_VERSION, "test", null, null, "U250",
+                List.of(new dev.tokenfab.compiler.pkg.Manifest.Tensor("layers.0.wq", dev.tokenfab.compiler.pkg.PackedFormat.Q8_CHANNEL, 64, 16, 0, false,
+                        List.of(new dev.tokenfab.compiler.pkg.Manifest.Shard(0, 32, 0, "weights/bank-00.bin", data),
+                                new dev.tokenfab.compiler.pkg.Manifest.Shard(32, 32, bank, "weights/bank-xx.bin", data)))),
+                List.of(), null);
+        try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U250, NOT_REACHED))) {
+            assertDoesNotThrow(() -> d.checkPackage(pkgWithBank.apply(3)));
+            var bank = assertThrows(DeviceException.class, () -> d.checkPackage(pkgWithBank.apply(4)));
+            assertEquals(ErrorCode.BAD_BINARY, bank.code());
+            assertTrue(bank.getMessage().contains("tensor layers.0.wq rows 32..63 are placed in bank 4, the xclbin has banks 0..3"), bank.getMessage());
+        }
+        try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, NOT_REACHED))) {
+            var plat = assertThrows(DeviceException.class, () -> d.checkPackage(pkgWithBank.apply(1)));
+            assertTrue(plat.getMessage().contains("package targets platform U250, device loaded an xclbin for U55C"), plat.getMessage());
+        }
+    }
+
+    @Test
     void closedDeviceAndItsBuffersRefuseUse() throws Exception {
         XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U250, NOT_REACHED));
         List<DeviceBuffer> bufs = new ArrayList<>();

@@ -2,11 +2,11 @@ package dev.tokenfab.host.device.xrt;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.Devices;
 import dev.tokenfab.host.device.XrtDevice;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,13 +43,14 @@ public final class XrtTestSupport {
     private static XrtDevice.Simulator simulator;
 
     /**
-     * The hls-kernels C-simulation library: {@code -Dtokenfab.kernelsLib=/path/libtokenfab_kernels.so},
-     * else the jar resource {@code native/linux-x86_64/libtokenfab_kernels.so}; skips when neither exists.
+     * The hls-kernels C-simulation library: {@code -Dtokenfab.kernelLibrary=/path/libtokenfab_kernels.so}
+     * ({@link Devices#KERNEL_LIBRARY_PROPERTY}) or env {@code TOKENFAB_KERNELS_LIB}, else the jar resource
+     * {@code native/linux-x86_64/libtokenfab_kernels.so}; skips when none exists.
      */
     public static synchronized XrtDevice.Simulator assumeSimulator() {
         if (simulator != null) return simulator;
         Path lib = null;
-        String prop = System.getProperty("tokenfab.kernelsLib", System.getenv("TOKENFAB_KERNELS_LIB"));
+        String prop = System.getProperty(Devices.KERNEL_LIBRARY_PROPERTY, System.getenv("TOKENFAB_KERNELS_LIB"));
         if (prop != null && Files.isReadable(Path.of(prop))) lib = Path.of(prop);
         if (lib == null) {
             try (InputStream in = XrtTestSupport.class.getClassLoader().getResourceAsStream("native/linux-x86_64/libtokenfab_kernels.so")) {
@@ -63,8 +64,12 @@ public final class XrtTestSupport {
             }
         }
         assumeTrue(lib != null, "hls-kernels C-simulation library (libtokenfab_kernels.so) not built; "
-                + "set -Dtokenfab.kernelsLib or build hls-kernels");
-        simulator = XrtDevice.Simulator.fromLibrary(SymbolLookup.libraryLookup(lib, Arena.global()));
+                + "set -D" + Devices.KERNEL_LIBRARY_PROPERTY + " or TOKENFAB_KERNELS_LIB, or build hls-kernels");
+        try {
+            simulator = XrtDevice.Simulator.fromBinding(Devices.libraryBinding(lib));
+        } catch (DeviceException e) {
+            throw new IllegalStateException(e);
+        }
         return simulator;
     }
 }
