@@ -51,6 +51,13 @@ public record Figure(Double value, String unit, Basis basis, String source) {
         return a.basis() == Basis.MODELED || b.basis() == Basis.MODELED ? modeled(value, unit, src) : measured(value, unit, src);
     }
 
+    /** This figure times a constant (e.g. a price), same basis; unavailable stays unavailable. */
+    public Figure scale(double factor, String newUnit, String how) {
+        if (!available()) return unavailable(newUnit, how + ": " + source);
+        String src = how + " [" + source + "]";
+        return basis == Basis.MODELED ? modeled(value * factor, newUnit, src) : measured(value * factor, newUnit, src);
+    }
+
     /** "123.4 tokens/s (measured: ...)" */
     public String label() {
         return (value == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.4g", value)) + " " + unit
