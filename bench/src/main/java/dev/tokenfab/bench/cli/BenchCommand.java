@@ -112,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             if (modelPackage != null) {
                 try {
-                    systems.add(TokenfabSystem.open(modelPackage, device));
+                    systems.add(TokenfabSystem.open(modelPackage, device, settings.batches().stream().mapToInt(Integer::intValue).max().orElse(1)));
                 } catch (BenchException e) {
                     unavailable.add(new SystemInfo("tokenfab-" + device, "tokenfab on " + device + ", package " + modelPackage,
                             false, e.getMessage(), List.of(), ""));

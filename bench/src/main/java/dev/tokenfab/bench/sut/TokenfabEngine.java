@@ -6,10 +6,10 @@ import java.util.List;
 
 /**
  * What the bench needs from the tokenfab runtime (dev.tokenfab.host.runtime, branch runtime): load a
- * package on a device and decode greedily. The runtime is not on main yet; when it lands, an adapter
- * from its Generator to this interface is registered as a {@link Provider} service
- * (META-INF/services/dev.tokenfab.bench.sut.TokenfabEngine$Provider), and {@link TokenfabSystem}
- * picks it up without further changes.
+ * package on a device and decode greedily. {@link RuntimeEngine} adapts the runtime's
+ * Decoder; it is registered as a {@link Provider} service
+ * (META-INF/services/dev.tokenfab.bench.sut.TokenfabEngine$Provider) so another engine (a remote
+ * card, a future runtime API) can replace it without touching the harness.
  */
 public interface TokenfabEngine extends AutoCloseable {
 
@@ -27,8 +27,8 @@ public interface TokenfabEngine extends AutoCloseable {
     @Override
     void close();
 
-    /** Opens an engine for a package on a device ("emu", "xrt", "opencl"). */
+    /** Opens an engine for a package on a device ("emu", "xrt", "opencl") with room for {@code maxBatch} sequences. */
     interface Provider {
-        TokenfabEngine open(Path modelPackage, String device) throws BenchException;
+        TokenfabEngine open(Path modelPackage, String device, int maxBatch) throws BenchException;
     }
 }

@@ -35,7 +35,7 @@ public final class TokenfabSystem implements SystemUnderTest {
      * @throws BenchException SYSTEM_UNAVAILABLE when the package has no dataflow.json estimate (emulated
      *                        devices need it), or no runtime is on the class path (says which is missing)
      */
-    public static TokenfabSystem open(Path modelPackage, String device) throws BenchException {
+    public static TokenfabSystem open(Path modelPackage, String device, int maxBatch) throws BenchException {
         if (!Files.isDirectory(modelPackage)) throw new BenchException(BenchException.ErrorCode.SYSTEM_UNAVAILABLE,
                 "model package " + modelPackage + " is not a directory (compile one with `tokenfab compile`)");
         Optional<CardModel> card = Optional.empty();
@@ -43,8 +43,8 @@ public final class TokenfabSystem implements SystemUnderTest {
         if (emulatedDevice) card = Optional.of(CardModel.fromDataflowJson(modelPackage.resolve("dataflow.json")));
         TokenfabEngine.Provider provider = ServiceLoader.load(TokenfabEngine.Provider.class).findFirst().orElseThrow(() ->
                 new BenchException(BenchException.ErrorCode.SYSTEM_UNAVAILABLE, "no tokenfab runtime on the class path "
-                        + "(no " + TokenfabEngine.Provider.class.getName() + " service: the runtime's Generator adapter is not wired yet)"));
-        return new TokenfabSystem(provider.open(modelPackage, device), modelPackage, device, card);
+                        + "(no " + TokenfabEngine.Provider.class.getName() + " service registered)"));
+        return new TokenfabSystem(provider.open(modelPackage, device, maxBatch), modelPackage, device, card);
     }
 
     @Override

@@ -44,6 +44,21 @@ class OrtBaselineTest {
         }
     }
 
+    /** The compiler's reference runner (batch 1 only) and the baseline's batched loop agree token for token. */
+    @Test
+    void agreesWithTheCompilersOrtDecoderRunner() throws Exception {
+        for (String m : List.of(SharedModels.GPT2, SharedModels.LLAMA)) {
+            Path model = SharedModels.model(m);
+            long[] reference;
+            try (var runner = dev.tokenfab.compiler.reference.OrtDecoderRunner.open(model)) {
+                reference = runner.greedy(PROMPT, 11).tokens();
+            }
+            try (OrtBaseline ort = OrtBaseline.open(model, OrtBaseline.ExecutionProvider.CPU, 1)) {
+                assertEquals(java.util.Arrays.stream(reference).boxed().toList(), generate(ort, List.of(PROMPT), 11).getFirst(), m);
+            }
+        }
+    }
+
     @Test
     void llamaFp16CacheGreedyMatchesReference() throws Exception {
         try (OrtBaseline ort = OrtBaseline.open(SharedModels.model(SharedModels.LLAMA), OrtBaseline.ExecutionProvider.CPU, 1)) {
