@@ -13,8 +13,6 @@ import java.util.List;
  * FastGelu with the c_fc bias; the projection biases folded into the next SkipLayerNormalization.
  */
 final class Gpt2ContribGraph extends GraphContext {
-    static final int OPSET = 17;
-    static final int MS_OPSET = 1;
 
     Gpt2ContribGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);

@@ -10,7 +10,6 @@ import java.util.List;
  * Attention with past_key/past_value and an additive causal+padding mask, Gelu(approximate="tanh").
  */
 final class Gpt2Opset24Graph extends GraphContext {
-    static final int OPSET = 24;
 
     Gpt2Opset24Graph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);

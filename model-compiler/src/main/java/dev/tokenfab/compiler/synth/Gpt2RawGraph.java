@@ -13,7 +13,6 @@ import java.util.List;
  * GELU-tanh ("gelu_new") decomposed; LM head = MatMul with the transposed wte (tied) or its own weight.
  */
 final class Gpt2RawGraph extends GraphContext {
-    static final int OPSET = 17;
     /** sqrt(2/pi), the GELU tanh approximation's constant (Hendrycks and Gimpel 2016). */
     static final float GELU_SQRT_2_OVER_PI = 0.7978845608028654f;
     /** The cubic coefficient of the GELU tanh approximation (Hendrycks and Gimpel 2016). */

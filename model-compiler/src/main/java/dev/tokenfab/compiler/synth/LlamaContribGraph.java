@@ -15,8 +15,6 @@ import java.util.List;
  * an additive causal+padding attention_bias), and MatMul or 4-bit MatMulNBits projections.
  */
 final class LlamaContribGraph extends GraphContext {
-    static final int OPSET = 17;
-    static final int MS_OPSET = 1;
 
     private final boolean gqa;
     private String seqlensK, totalSeq, mask;

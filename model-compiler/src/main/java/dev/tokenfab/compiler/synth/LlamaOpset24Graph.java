@@ -11,7 +11,6 @@ import java.util.List;
  * additive causal+padding attn_mask built as in the raw form).
  */
 final class LlamaOpset24Graph extends GraphContext {
-    static final int OPSET = 24;
 
     LlamaOpset24Graph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);

@@ -15,7 +15,6 @@ import java.util.List;
  * SwiGLU as Sigmoid/Mul; lm_head MatMul (tied: MatMul with Transpose of the embedding).
  */
 final class LlamaRawGraph extends GraphContext {
-    static final int OPSET = 17;
 
     LlamaRawGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);

@@ -53,6 +53,29 @@ class SyntheticDecoderWriterTest {
     }
 
     @Test
+    void decoderConfigDescribesTheWrittenModel() {
+        var llama = SynthSpec.llamaDemo().rotaryDim(8).ropeInterleaved(true).build().toDecoderConfig();
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.NormKind.RMS_NORM, llama.norm());
+        assertEquals(2, llama.numKvHeads());
+        assertEquals(16, llama.headDim());
+        assertEquals(8, llama.rotaryDim());
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.RopeLayout.INTERLEAVED, llama.ropeLayout());
+        assertFalse(llama.attentionBias());
+        var gpt2 = SynthSpec.gpt2Demo().build().toDecoderConfig();
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.PositionEncoding.LEARNED, gpt2.positions());
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.Activation.GELU_TANH, gpt2.activation());
+        assertTrue(gpt2.tiedEmbeddings() && gpt2.attentionBias() && gpt2.mlpBias());
+    }
+
+    @Test
+    void gpt2ParameterCountMatchesTheArchitecture() throws Exception {
+        SynthSpec s = SynthSpec.gpt2Demo().build();
+        long perLayer = 4L * 64 + 64L * 192 + 192 + 64L * 64 + 64 + 64L * 256 + 256 + 256L * 64 + 64;
+        long expected = 256L * 64 + 128L * 64 + 2 * perLayer + 2 * 64;
+        assertEquals(expected, SyntheticDecoderWriter.write(s, tmp.resolve("g.onnx")).parameterCount());
+    }
+
+    @Test
     void parameterCountMatchesTheArchitecture() throws Exception {
         SynthSpec s = SynthSpec.llamaDemo().build();
         long perLayer = 2L * 64 + 64L * 64 + 2L * 64 * 32 + 64L * 64 + 3L * 64 * 172;
