@@ -169,6 +169,16 @@ class SyntheticDecoderWriterTest {
     }
 
     @Test
+    void inlineModelBeyondTheProtobufLimitIsRefusedBeforeWriting() {
+        SynthSpec big = SynthSpec.llamaDemo().layers(8).hidden(4096).heads(32).kvHeads(8).intermediate(14336).vocab(128256).build();
+        Path out = tmp.resolve("big.onnx");
+        CompileException e = assertThrows(CompileException.class, () -> SyntheticDecoderWriter.write(big, out));
+        assertEquals(CompileException.ErrorCode.BAD_OPTION, e.code());
+        assertTrue(e.getMessage().contains("--external-data") && e.getMessage().contains("big.onnx"), e.getMessage());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void unwritableTargetIsATypedIoError() throws Exception {
         Path file = tmp.resolve("afile");
         Files.writeString(file, "x");
