@@ -2,7 +2,6 @@ package dev.tokenfab.compiler.synth;
 
 import static dev.tokenfab.compiler.synth.GraphBuilder.Attr;
 
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.List;
 
 /** Decomposed (standard-op) building blocks shared by the RAW graphs. */
@@ -84,9 +83,5 @@ final class RawParts {
         scores = g.op(scope, "Add", List.of(scores, mask));
         String probs = g.op(scope, "Softmax", List.of(scores), Attr.i("axis", -1));
         return g.op(scope, "MatMul", List.of(probs, v));
-    }
-
-    static String castToFloat(GraphBuilder g, String scope, String value) {
-        return g.op(scope, "Cast", List.of(value), Attr.i("to", DataType.FLOAT_VALUE));
     }
 }
