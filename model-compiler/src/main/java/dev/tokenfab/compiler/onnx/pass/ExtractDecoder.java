@@ -66,7 +66,7 @@ public final class ExtractDecoder {
             Tensor tokTable = idx.constant(tok.input(0)).orElseThrow();
             long vocab = tokTable.dim(0), hidden = tokTable.dim(1);
             put(TensorNames.TOKEN_EMBEDDING, dense(TensorNames.TOKEN_EMBEDDING, tokTable, "OUT_IN"));
-            String stream = tok.output(0);
+            String stream = viewsForward(tok.output(0));
 
             Tensor posTable = null;
             for (int guard = 0; guard < 4; guard++) {
@@ -242,7 +242,7 @@ public final class ExtractDecoder {
                     for (int i = 0; i < part; i++) offset += sizes.get(i);
                     width = sizes.get(part);
                     v = n.input(0);
-                } else if (VIEW_OPS.contains(n.opType()) && n.domain().isEmpty()) {
+                } else if ((VIEW_OPS.contains(n.opType()) || n.is("Slice")) && n.domain().isEmpty()) {
                     v = n.input(0);
                 } else {
                     return Optional.empty();

@@ -40,14 +40,14 @@ public final class FuseLinear implements GraphPass {
     }
 
     private static void matmul(Graph.Index idx, GraphEditor edit, Node n) {
-        String w = n.input(1);
+        String w = Patterns.skipCasts(idx, n.input(1));
         String layout = "IN_OUT";
         if (!isWeight(idx.constant(w))) {
             Optional<Node> tr = idx.producer(w).filter(p -> p.is("Transpose"));
-            if (tr.isEmpty() || !isWeight(idx.constant(tr.get().input(0)))) return;
+            if (tr.isEmpty() || !isWeight(idx.constant(Patterns.skipCasts(idx, tr.get().input(0))))) return;
             List<Long> perm = tr.get().intsAttr("perm");
             if (!perm.isEmpty() && !perm.equals(List.of(1L, 0L))) return;
-            w = tr.get().input(0);
+            w = Patterns.skipCasts(idx, tr.get().input(0));
             layout = "OUT_IN";
         }
         long outFeatures = layout.equals("IN_OUT") ? idx.constant(w).get().dim(1) : idx.constant(w).get().dim(0);
@@ -55,18 +55,19 @@ public final class FuseLinear implements GraphPass {
     }
 
     private static void gemm(Graph.Index idx, GraphEditor edit, Node n) {
-        if (!isWeight(idx.constant(n.input(1)))) return;
+        String w = Patterns.skipCasts(idx, n.input(1));
+        if (!isWeight(idx.constant(w))) return;
         if (n.floatAttr("alpha", 1f) != 1f || n.floatAttr("beta", 1f) != 1f || n.intAttr("transA", 0) != 0) return;
         String layout = n.intAttr("transB", 0) == 1 ? "OUT_IN" : "IN_OUT";
-        Tensor w = idx.constant(n.input(1)).get();
-        long outFeatures = layout.equals("IN_OUT") ? w.dim(1) : w.dim(0);
+        Tensor wt = idx.constant(w).get();
+        long outFeatures = layout.equals("IN_OUT") ? wt.dim(1) : wt.dim(0);
         String bias = null;
         if (n.hasInput(2)) {
-            Optional<Tensor> c = idx.constant(n.input(2));
+            Optional<Tensor> c = idx.constant(Patterns.skipCasts(idx, n.input(2)));
             if (c.isEmpty() || c.get().elementCount() != outFeatures) return;
-            bias = n.input(2);
+            bias = Patterns.skipCasts(idx, n.input(2));
         }
-        emit(idx, edit, n, n.input(0), n.input(1), layout, outFeatures, bias);
+        emit(idx, edit, n, n.input(0), w, layout, outFeatures, bias);
     }
 
     private static void emit(Graph.Index idx, GraphEditor edit, Node n, String x, String w, String layout,

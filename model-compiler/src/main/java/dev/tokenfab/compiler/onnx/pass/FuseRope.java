@@ -60,18 +60,29 @@ public final class FuseRope implements GraphPass {
         Optional<Node> lower = idx.producer(concat.get().input(1)).filter(p -> p.is("Slice"));
         if (lower.isEmpty() || !lower.get().input(0).equals(upper.get().input(0))) return;
         String x = upper.get().input(0);
-        Optional<Node> sinMul = idx.soleConsumer(concat.get().output(0)).filter(c -> c.is("Mul"));
+        String rotated = concat.get().output(0);
+        boolean interleaved = false;
+        // GPT-J layout: x viewed as [..., rd/2, 2], pairs (even, odd) -> (-odd, even), viewed back as [..., rd]
+        Optional<Node> pairsView = idx.producer(x).filter(p -> p.is("Reshape"));
+        Optional<Node> backView = idx.soleConsumer(rotated).filter(c -> c.is("Reshape"));
+        if (pairsView.isPresent() && backView.isPresent()) {
+            x = pairsView.get().input(0);
+            rotated = backView.get().output(0);
+            interleaved = true;
+        }
+        Optional<Node> sinMul = idx.soleConsumer(rotated).filter(c -> c.is("Mul"));
         if (sinMul.isEmpty()) return;
-        String sinValue = Patterns.other(sinMul.get(), concat.get().output(0));
+        String sinValue = Patterns.other(sinMul.get(), rotated);
         Optional<Node> add = idx.soleConsumer(sinMul.get().output(0)).filter(c -> c.is("Add"));
         if (add.isEmpty()) return;
         Optional<Node> cosMul = idx.producer(Patterns.other(add.get(), sinMul.get().output(0))).filter(p -> p.is("Mul"));
-        if (cosMul.isEmpty() || !(cosMul.get().input(0).equals(x) || cosMul.get().input(1).equals(x))) return;
+        final String rotInput = x;
+        if (cosMul.isEmpty() || !(cosMul.get().input(0).equals(rotInput) || cosMul.get().input(1).equals(rotInput))) return;
         String cosValue = Patterns.other(cosMul.get(), x);
         Optional<Node> cosGather = tableLookup(idx, cosValue);
         Optional<Node> sinGather = tableLookup(idx, sinValue);
-        long half = sliceEnd(idx, lower.get());
-        Map<String, Attribute> attrs = Map.of("interleaved", new Attribute.Int(0),
+        long half = interleaved ? -1 : sliceEnd(idx, lower.get());
+        Map<String, Attribute> attrs = Map.of("interleaved", new Attribute.Int(interleaved ? 1 : 0),
                 "rotary_dim", new Attribute.Int(half > 0 ? 2 * half : 0), "num_heads", new Attribute.Int(0));
         edit.remove(add.get());
         if (cosGather.isPresent() && sinGather.isPresent()) {

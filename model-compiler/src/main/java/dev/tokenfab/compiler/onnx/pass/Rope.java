@@ -59,11 +59,26 @@ final class Rope {
         return true;
     }
 
+    /** True when columns 2i and 2i + 1 hold the same frequency (GPT-J interleaved tables). */
+    private boolean duplicatedPairs() {
+        long w = width();
+        if (w % 2 != 0 || rows() < 2) return false;
+        for (long p = 1; p < Math.min(rows(), 5); p++) {
+            for (long i = 0; i < w; i += 2) if (Math.abs(at(cos, p, i) - at(cos, p, i + 1)) > 1e-3) return false;
+        }
+        return true;
+    }
+
+    /** Table column holding frequency i: 2i in interleaved full tables, i otherwise (half tables, HF cat tables). */
+    private long column(long i) {
+        return interleaved && duplicatedPairs() ? 2 * i : i;
+    }
+
     int rotaryDim(int headDim) {
         if (rotaryDimAttr > 0) return rotaryDimAttr;
         if (cos == null) return headDim;
         long w = width();
-        long dim = duplicatedHalves() ? w : 2 * w;
+        long dim = duplicatedHalves() || interleaved && duplicatedPairs() ? w : 2 * w;
         return (int) Math.min(dim, headDim);
     }
 
@@ -75,11 +90,12 @@ final class Rope {
         int half = rotaryDim / 2;
         double[] logInv = new double[half];
         for (int i = 0; i < half; i++) {
-            double a1 = Math.atan2(at(sin, 1, i), at(cos, 1, i));
+            long col = column(i);
+            double a1 = Math.atan2(at(sin, 1, col), at(cos, 1, col));
             // a far position gives more digits (fp16 tables) while the angle stays below pi
             long p = a1 > 1e-9 ? Math.min(rows() - 1, (long) Math.floor(3.0 / a1)) : rows() - 1;
             p = Math.max(1, p);
-            double angle = Math.atan2(at(sin, p, i), at(cos, p, i));
+            double angle = Math.atan2(at(sin, p, col), at(cos, p, col));
             if (angle < 0) angle += 2 * Math.PI;
             logInv[i] = Math.log(angle / p);
         }
