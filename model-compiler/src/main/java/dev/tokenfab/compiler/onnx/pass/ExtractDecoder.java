@@ -322,8 +322,24 @@ public final class ExtractDecoder {
             putNorm(names.attnNormWeight(), names.attnNormBias(), norm1);
 
             Projection q = projection(attention.input(0), 0).orElseThrow(() -> unsupported("layer " + i + ": query has no projection"));
-            Projection k = projection(attention.input(1), 1).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
-            Projection v = projection(attention.input(2), 2).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
+            Projection k, v;
+            if (attention.intAttr("packed_qkv", 0) == 1) {
+                // GroupQueryAttention with key/value omitted: one projection holds [q | k | v] columns
+                long heads = attention.intAttr("num_heads", 0), kvHeads = attention.intAttr("kv_num_heads", 0);
+                long total = q.outFeatures;
+                if (heads <= 0 || kvHeads <= 0 || total % (heads + 2 * kvHeads) != 0) {
+                    throw unsupported("layer " + i + ": packed QKV of width " + total + " does not split into "
+                            + heads + " query and 2 x " + kvHeads + " KV heads");
+                }
+                long d = total / (heads + 2 * kvHeads);
+                Projection whole = q;
+                q = new Projection(whole.linear, whole.offset, heads * d, whole.rope);
+                k = new Projection(whole.linear, whole.offset + heads * d, kvHeads * d, whole.rope);
+                v = new Projection(whole.linear, whole.offset + (heads + kvHeads) * d, kvHeads * d, null);
+            } else {
+                k = projection(attention.input(1), 1).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
+                v = projection(attention.input(2), 2).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
+            }
             f.qDim = q.outFeatures;
             f.kvDim = k.outFeatures;
             f.heads = attention.intAttr("num_heads", 0);
