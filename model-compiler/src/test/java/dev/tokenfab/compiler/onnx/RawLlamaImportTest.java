@@ -86,6 +86,8 @@ class RawLlamaImportTest {
             assertMatMulWeight(m, TensorNames.LM_HEAD, toy, "lm_head.weight", d.vocab());
         }
         assertEquals(onnx, m.source());
+        assertTrue(((WeightTensor.Dense) wq).data().isNative(), "inline raw_data is aliased from the mapped .onnx, not copied to the heap");
+        assertEquals(java.util.List.copyOf(m.weights().keySet()).indexOf(TensorNames.TOKEN_EMBEDDING), 0, "packer order starts with the embedding");
     }
 
     private static void assertMatMulWeight(DecoderModel m, String canonical, ToyLlama toy, String onnxName, int onnxCols) {

@@ -144,7 +144,22 @@ public final class ExtractDecoder {
                     rope != null ? DecoderConfig.PositionEncoding.ROPE : DecoderConfig.PositionEncoding.LEARNED,
                     theta, rope != null ? rotaryDim : (int) headDim, ropeLayout, tied, head.isPresent(), attnBias, mlpBias);
             if (rope == null && posTable == null) throw unsupported("no positional information: neither RoPE nor a position embedding");
-            return new DecoderModel(config, weights, graph.source(), folder.generation());
+            return new DecoderModel(config, canonicalOrder(weights, numLayers), graph.source(), folder.generation());
+        }
+
+        /** Weights in the order the packer writes them: embeddings, each layer in TensorNames order, final norm, head. */
+        static Map<String, WeightTensor> canonicalOrder(Map<String, WeightTensor> w, int layers) {
+            List<String> order = new ArrayList<>(List.of(TensorNames.TOKEN_EMBEDDING, TensorNames.POSITION_EMBEDDING));
+            for (int i = 0; i < layers; i++) {
+                TensorNames.Layer l = TensorNames.layer(i);
+                order.addAll(List.of(l.attnNormWeight(), l.attnNormBias(), l.wq(), l.bq(), l.wk(), l.bk(), l.wv(), l.bv(),
+                        l.wo(), l.bo(), l.mlpNormWeight(), l.mlpNormBias(), l.wGate(), l.bGate(), l.wUp(), l.bUp(), l.wDown(), l.bDown()));
+            }
+            order.addAll(List.of(TensorNames.FINAL_NORM_WEIGHT, TensorNames.FINAL_NORM_BIAS, TensorNames.LM_HEAD));
+            Map<String, WeightTensor> out = new LinkedHashMap<>();
+            for (String name : order) if (w.containsKey(name)) out.put(name, w.get(name));
+            if (out.size() != w.size()) throw new IllegalStateException("weights outside the canonical names: " + w.keySet());
+            return java.util.Collections.unmodifiableMap(out);
         }
 
         /** Exporters often materialize a tied head as its own [hidden, vocab] copy of the embedding table. */
