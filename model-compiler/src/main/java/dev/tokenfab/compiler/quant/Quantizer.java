@@ -241,6 +241,10 @@ public final class Quantizer {
         return sums;
     }
 
+    private static CompileException nonFinite(String tensor, int row) {
+        return new CompileException(ErrorCode.NON_FINITE_WEIGHT, "tensor " + tensor + ": NaN or Inf in row " + row);
+    }
+
     private double[] process(Item it, Worker w) throws CompileException {
         WeightTensor.Dense src = it.src();
         PackedTensor dst = it.dst();
@@ -261,8 +265,8 @@ public final class Quantizer {
         for (int r = 0; r < n; r++) {
             int off = r * cols;
             int row = it.r0() + r;
-            if (Float.isNaN(RowKernels.absMax(w.block, off, cols))) {
-                throw new CompileException(ErrorCode.NON_FINITE_WEIGHT, "tensor " + src.name() + ": NaN or Inf in row " + row);
+            if (dst.format() != PackedFormat.Q8_CHANNEL && Float.isNaN(RowKernels.absMax(w.block, off, cols))) {
+                throw nonFinite(src.name(), row);
             }
             if (rowScale != null) {
                 float s = rowScale[row];
@@ -283,6 +287,7 @@ public final class Quantizer {
                 case Q8_CHANNEL -> {
                     if (w.bytes.length < cols) w.bytes = new byte[cols];
                     float scale = RowKernels.q8Row(w.block, off, cols, w.bytes, errScale, acc);
+                    if (Float.isNaN(scale)) throw nonFinite(src.name(), row);   // q8Row's max finds NaN/Inf
                     MemorySegment.copy(w.bytes, 0, dst.data(), ValueLayout.JAVA_BYTE, (long) row * cols, cols);
                     dst.scales().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row, scale);
                 }
