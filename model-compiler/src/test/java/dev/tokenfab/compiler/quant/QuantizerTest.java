@@ -90,6 +90,27 @@ class QuantizerTest {
     }
 
     @Test
+    void roundToNearestErrorIsAtMostHalfAStepPerElement() throws Exception {
+        DecoderModel m = TestModels.tinyLlama(14);
+        String name = TensorNames.layer(0).wGate();
+        float[] ref = TestModels.logical((WeightTensor.Dense) m.weight(name));
+        PackedTensor q8 = run(m, QuantSpec.int8(), null).tensor(name);
+        PackedTensor q4 = run(m, QuantSpec.int4(32, true, Manifest.Int4Method.RTN), null).tensor(name);
+        int cols = q8.cols();
+        for (int r = 0; r < q8.rows(); r++) {
+            float[] d8 = q8.dequantizeRow(r), d4 = q4.dequantizeRow(r);
+            float s8 = q8.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, r);
+            for (int c = 0; c < cols; c++) {
+                float w = ref[r * cols + c];
+                assertTrue(Math.abs(w - d8[c]) <= s8 / 2 * 1.0001f, "q8 row " + r + " col " + c);
+                float s4 = q4.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * (cols / 32) + c / 32);
+                // asymmetric range [min(0, lo), max(0, hi)] covers the group: half a step plus the zero-point rounding
+                assertTrue(Math.abs(w - d4[c]) <= s4 * 1.0001f, "q4 row " + r + " col " + c + ": " + w + " vs " + d4[c]);
+            }
+        }
+    }
+
+    @Test
     void fp16SchemeKeepsNormsF32AndMatchesReference() throws Exception {
         DecoderModel m = TestModels.tinyLlama(3);
         QuantizedModel q = run(m, QuantSpec.fp16(), null);
