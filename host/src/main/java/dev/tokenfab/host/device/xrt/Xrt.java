@@ -84,6 +84,35 @@ public final class Xrt {
         return s;
     }
 
+    /**
+     * Devices still open, newest last. XRT crashes the process at exit when a device still owns
+     * BOs or kernels, so a shutdown hook closes whatever the program left open.
+     */
+    private static final java.util.Set<Device> OPEN_DEVICES = new java.util.LinkedHashSet<>();
+    private static boolean exitHookInstalled;
+
+    private static synchronized void track(Device d) {
+        if (!exitHookInstalled) {
+            Runtime.getRuntime().addShutdownHook(new Thread(Xrt::closeLeftovers, "tokenfab-xrt-exit"));
+            exitHookInstalled = true;
+        }
+        OPEN_DEVICES.add(d);
+    }
+
+    private static synchronized void untrack(Device d) { OPEN_DEVICES.remove(d); }
+
+    private static void closeLeftovers() {
+        List<Device> left;
+        synchronized (Xrt.class) { left = new ArrayList<>(OPEN_DEVICES); }
+        for (int i = left.size() - 1; i >= 0; i--) {
+            try {
+                left.get(i).close();
+            } catch (RuntimeException e) {
+                System.err.println("tokenfab: closing XRT device " + left.get(i).index() + " at exit failed: " + e);
+            }
+        }
+    }
+
     /** An opened device (card or noop shim). */
     public static final class Device extends Handle {
         private final int index;
@@ -91,6 +120,7 @@ public final class Xrt {
         private Device(XrtLibrary lib, MemorySegment h, int index) {
             super(lib, h, null);
             this.index = index;
+            track(this);
         }
 
         /**
@@ -191,6 +221,7 @@ public final class Xrt {
 
         @Override
         int free() throws Throwable {
+            untrack(this);
             try (Arena a = Arena.ofConfined()) {
                 return (int) lib.deviceClose.invokeExact(XrtLibrary.callState(a), handle);
             }

@@ -106,6 +106,22 @@ class XrtBindingTest {
         assertEquals("Kernel is closed", assertThrows(IllegalStateException.class, k::openRun).getMessage());
     }
 
+    /** XRT segfaults at exit when a device still owns BOs/kernels; the exit hook closes them. */
+    @Test
+    void exitWithOpenHandlesDoesNotCrash(@TempDir Path cwd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                LeakyXrtChild.class.getName(), xclbin.toString()).directory(cwd.toFile()).redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("leaving with open handles"), out);
+        try (var files = Files.list(cwd)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("hs_err")), "JVM crash log written");
+        }
+    }
+
     @Test
     void badXclbinBytesAreRefused() throws Exception {
         var e = assertThrows(DeviceException.class, () -> Xrt.Xclbin.fromBytes("not an xclbin".getBytes(), "garbage.xclbin"));
