@@ -106,6 +106,8 @@ public final class XrtDevice implements Device {
     private final DeviceInfo info;
     /** plan bank → XRT memory group (index in the xclbin's topology); -1 where the xclbin lacks the bank */
     private final int[] groupOfBank;
+    /** kernel → per argument, the memory groups the xclbin wires it to (precomputed: launch is on the decode hot path) */
+    private final Map<Kernel, List<Set<Integer>>> wiring = new EnumMap<>(Kernel.class);
     private final Map<Kernel, Xrt.Kernel> kernels = new EnumMap<>(Kernel.class);
     private final Map<Kernel, Xrt.Run> runs = new EnumMap<>(Kernel.class);
     private final Set<XrtBuffer> buffers = new LinkedHashSet<>();
@@ -118,6 +120,11 @@ public final class XrtDevice implements Device {
         this.uuid = uuid;
         this.groupOfBank = groupOfBank;
         this.info = info;
+        for (Kernel k : Kernel.values()) {
+            List<Set<Integer>> perArg = new ArrayList<>();
+            for (int i = 0; i < k.args().size(); i++) perArg.add(Set.copyOf(image.banksOf(k.symbol(), i)));
+            wiring.put(k, List.copyOf(perArg));
+        }
     }
 
     /**
@@ -308,10 +315,10 @@ public final class XrtDevice implements Device {
                     case KernelArg.Buffer(DeviceBuffer db, long off) -> {
                         if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a buffer");
                         XrtBuffer b = own(db, where);
-                        List<Integer> wired = image.banksOf(kernel.symbol(), i);
                         int group = groupOfBank[b.bank];
-                        if (!wired.contains(group))
-                            throw new DeviceException(ErrorCode.BAD_BANK, where + " is wired to memory " + tags(wired) + " in the xclbin; the buffer is in bank "
+                        if (!wiring.get(kernel).get(i).contains(group))
+                            throw new DeviceException(ErrorCode.BAD_BANK, where + " is wired to memory " + tags(image.banksOf(kernel.symbol(), i))
+                                    + " in the xclbin; the buffer is in bank "
                                     + b.bank + " (" + BankMap.bankTag(options.platform(), b.bank) + ")");
                         if (off < 0 || off >= b.sizeBytes())
                             throw new DeviceException(ErrorCode.OUT_OF_RANGE, where + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");
