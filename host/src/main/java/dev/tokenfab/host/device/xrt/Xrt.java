@@ -65,8 +65,11 @@ public final class Xrt {
         }
     }
 
-    static DeviceException fail(ErrorCode code, String call, String culprit, MemorySegment state) {
-        return new DeviceException(code, call + "(" + culprit + ") failed: " + XrtLibrary.describeErrno(XrtLibrary.errno(state)));
+    /** A failed call: XRT's own message (read back from its log) and errno. */
+    static DeviceException fail(XrtLibrary lib, ErrorCode code, String call, String culprit, MemorySegment state) {
+        String xrt = lib.takeMessages();
+        return new DeviceException(code, call + "(" + culprit + ") failed: " + (xrt.isEmpty() ? "" : "XRT " + xrt + "; ")
+                + XrtLibrary.describeErrno(XrtLibrary.errno(state)));
     }
 
     static DeviceException nativeError(String call, Throwable t) {
@@ -134,10 +137,12 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.deviceOpen.invokeExact(st, index);
-                if (h.equals(MemorySegment.NULL))
+                if (h.equals(MemorySegment.NULL)) {
+                    String xrt = lib.takeMessages();
                     throw new DeviceException(ErrorCode.NO_DEVICE, "xrtDeviceOpen(" + index + "): no XRT device at index " + index
                             + (lib.emulated() ? "" : " (no Alveo card found; for emulation set XCL_EMULATION_MODE=noop)")
-                            + "; " + XrtLibrary.describeErrno(XrtLibrary.errno(st)));
+                            + (xrt.isEmpty() ? "" : "; XRT " + xrt) + "; " + XrtLibrary.describeErrno(XrtLibrary.errno(st)));
+                }
                 return new Device(lib, h, index);
             } catch (DeviceException e) {
                 throw e;
@@ -158,7 +163,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int rc = (int) lib.deviceLoadXclbinHandle.invokeExact(st, handle, xclbin.handle);
-                if (rc != 0) throw fail(ErrorCode.BAD_BINARY, "xrtDeviceLoadXclbinHandle", xclbin.source(), st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_BINARY, "xrtDeviceLoadXclbinHandle", xclbin.source(), st);
                 return xclbin.uuid();
             } catch (DeviceException e) {
                 throw e;
@@ -173,7 +178,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a), out = a.allocate(16);
                 int rc = (int) lib.deviceGetXclbinUuid.invokeExact(st, handle, out);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtDeviceGetXclbinUUID", "device " + index, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtDeviceGetXclbinUUID", "device " + index, st);
                 return uuidOf(out);
             } catch (DeviceException e) {
                 throw e;
@@ -189,7 +194,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.plKernelOpen.invokeExact(st, handle, uuidBytes(a, uuid), a.allocateFrom(name));
                 if (h.equals(MemorySegment.NULL))
-                    throw fail(ErrorCode.BAD_BINARY, "xrtPLKernelOpen", "kernel '" + name + "' in xclbin " + uuid, st);
+                    throw fail(lib, ErrorCode.BAD_BINARY, "xrtPLKernelOpen", "kernel '" + name + "' in xclbin " + uuid, st);
                 return new Kernel(lib, h, this, name);
             } catch (DeviceException e) {
                 throw e;
@@ -210,7 +215,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.boAlloc.invokeExact(st, handle, sizeBytes, 0L /* XRT_BO_FLAGS_NONE */, group);
                 if (h.equals(MemorySegment.NULL))
-                    throw fail(ErrorCode.OUT_OF_MEMORY, "xrtBOAlloc", sizeBytes + " bytes in group " + group, st);
+                    throw fail(lib, ErrorCode.OUT_OF_MEMORY, "xrtBOAlloc", sizeBytes + " bytes in group " + group, st);
                 return new Bo(lib, h, this, sizeBytes, group);
             } catch (DeviceException e) {
                 throw e;
@@ -245,7 +250,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.xclbinAllocFilename.invokeExact(st, a.allocateFrom(file.toString()));
-                if (h.equals(MemorySegment.NULL)) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinAllocFilename", file.toString(), st);
+                if (h.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinAllocFilename", file.toString(), st);
                 return new Xclbin(lib, h, file.toString());
             } catch (DeviceException e) {
                 throw e;
@@ -262,7 +267,7 @@ public final class Xrt {
                 MemorySegment data = a.allocate(Math.max(1, image.length));
                 data.copyFrom(MemorySegment.ofArray(image));
                 MemorySegment h = (MemorySegment) lib.xclbinAllocRawData.invokeExact(st, data, image.length);
-                if (h.equals(MemorySegment.NULL)) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinAllocRawData", source, st);
+                if (h.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinAllocRawData", source, st);
                 return new Xclbin(lib, h, source);
             } catch (DeviceException e) {
                 throw e;
@@ -278,7 +283,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a), out = a.allocate(16);
                 int rc = (int) lib.xclbinGetUuid.invokeExact(st, handle, out);
-                if (rc != 0) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinGetUUID", source, st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinGetUUID", source, st);
                 return uuidOf(out);
             } catch (DeviceException e) {
                 throw e;
@@ -293,7 +298,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a), buf = a.allocate(256), len = a.allocate(JAVA_INT);
                 int rc = (int) lib.xclbinGetXsaName.invokeExact(st, handle, buf, 256, len);
-                if (rc != 0) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinGetXSAName", source, st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinGetXSAName", source, st);
                 return buf.getString(0);
             } catch (DeviceException e) {
                 throw e;
@@ -340,7 +345,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int g = (int) lib.kernelArgGroupId.invokeExact(st, handle, argIndex);
-                if (g < 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtKernelArgGroupId", name + " arg " + argIndex, st);
+                if (g < 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtKernelArgGroupId", name + " arg " + argIndex, st);
                 return g;
             } catch (DeviceException e) {
                 throw e;
@@ -354,7 +359,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.runOpen.invokeExact(st, handle);
-                if (h.equals(MemorySegment.NULL)) throw fail(ErrorCode.NATIVE_ERROR, "xrtRunOpen", name, st);
+                if (h.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunOpen", name, st);
                 return new Run(lib, h, this);
             } catch (DeviceException e) {
                 throw e;
@@ -421,7 +426,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment nativeSrc = src.isNative() ? src : a.allocate(src.byteSize()).copyFrom(src);
                 int rc = (int) lib.boWrite.invokeExact(st, handle, nativeSrc, src.byteSize(), offsetBytes);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtBOWrite", src.byteSize() + " bytes at " + offsetBytes, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOWrite", src.byteSize() + " bytes at " + offsetBytes, st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -438,7 +443,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment nativeDst = dst.isNative() ? dst : a.allocate(dst.byteSize());
                 int rc = (int) lib.boRead.invokeExact(st, handle, nativeDst, dst.byteSize(), offsetBytes);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtBORead", dst.byteSize() + " bytes at " + offsetBytes, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBORead", dst.byteSize() + " bytes at " + offsetBytes, st);
                 if (!dst.isNative()) dst.copyFrom(nativeDst);
             } catch (DeviceException e) {
                 throw e;
@@ -454,7 +459,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int rc = (int) lib.boSync.invokeExact(st, handle, direction.value, sizeBytes, offsetBytes);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtBOSync", direction + " " + sizeBytes + " bytes at " + offsetBytes, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOSync", direction + " " + sizeBytes + " bytes at " + offsetBytes, st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -469,7 +474,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment p = (MemorySegment) lib.boMap.invokeExact(st, handle);
-                if (p.equals(MemorySegment.NULL)) throw fail(ErrorCode.NATIVE_ERROR, "xrtBOMap", "group " + group, st);
+                if (p.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOMap", "group " + group, st);
                 mapped = p.reinterpret(sizeBytes);
                 return mapped;
             } catch (DeviceException e) {
@@ -498,7 +503,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.boSubAlloc.invokeExact(st, handle, sizeBytes, offsetBytes);
                 if (h.equals(MemorySegment.NULL))
-                    throw fail(ErrorCode.NATIVE_ERROR, "xrtBOSubAlloc", sizeBytes + " bytes at " + offsetBytes, st);
+                    throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOSubAlloc", sizeBytes + " bytes at " + offsetBytes, st);
                 return new Bo(lib, h, this, sizeBytes, group, parentOffsetBytes + offsetBytes);
             } catch (DeviceException e) {
                 throw e;
@@ -531,7 +536,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int rc = (int) lib.runSetArgPointer.invokeExact(st, handle, index, bo.handle);
-                if (rc != 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -544,7 +549,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int rc = (int) lib.runSetArgInt.invokeExact(st, handle, index, value);
-                if (rc != 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -558,7 +563,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int rc = (int) lib.runSetArgDouble.invokeExact(st, handle, index, (double) value);
-                if (rc != 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -571,7 +576,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int rc = (int) lib.runStart.invokeExact(st, handle);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
