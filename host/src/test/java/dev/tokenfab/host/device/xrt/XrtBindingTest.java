@@ -83,6 +83,11 @@ class XrtBindingTest {
             assertEquals(RunState.COMPLETED, run.await(Duration.ofSeconds(5)));
             assertEquals(RunState.COMPLETED, run.state());
 
+            // XRT parsed our EMBEDDED_METADATA: tf_add has exactly 4 arguments
+            var extra = assertThrows(DeviceException.class, () -> run.setArg(4, 1));
+            assertEquals(DeviceException.ErrorCode.BAD_ARGUMENT, extra.code());
+            assertTrue(extra.getMessage().contains("xrtRunSetArg(tf_add arg 4 = 1) failed: XRT ERROR"), extra.getMessage());
+
             Xrt.Run rms = d.openKernel(uuid, Kernel.RMSNORM.symbol()).openRun();
             rms.setArg(4, 1e-5f);   // float through varargs as double
             rms.setArg(3, 16);
