@@ -12,6 +12,8 @@ import dev.tokenfab.host.device.xrt.RunState;
 import dev.tokenfab.host.device.xrt.SyncDirection;
 import dev.tokenfab.host.device.xrt.Xrt;
 import dev.tokenfab.kernels.Kernel;
+import dev.tokenfab.kernels.KernelException;
+import dev.tokenfab.kernels.KernelLibrary;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -55,6 +57,34 @@ public final class XrtDevice implements Device {
     public interface Simulator {
         int run(Kernel kernel, Object[] args) throws DeviceException;
 
+        /** The C-simulation through an hls-kernels {@link KernelLibrary}. */
+        static Simulator fromKernelLibrary(KernelLibrary library) {
+            return (kernel, args) -> {
+                try {
+                    return library.invoke(kernel, args);
+                } catch (KernelException e) {
+                    throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + e.getMessage(), e);
+                }
+            };
+        }
+
+        /**
+         * The C-simulation library hls-kernels bundles ({@link KernelLibrary#load()}, or the file named
+         * by {@value KernelLibrary#LIBRARY_PATH_PROPERTY}), loaded once and kept for the life of the JVM.
+         *
+         * @throws DeviceException UNAVAILABLE when the library cannot be found or loaded
+         */
+        static Simulator bundled() throws DeviceException {
+            synchronized (Simulator.class) {
+                try {
+                    if (Bundled.library == null) Bundled.library = KernelLibrary.load();
+                    return fromKernelLibrary(Bundled.library);
+                } catch (KernelException e) {
+                    throw new DeviceException(ErrorCode.UNAVAILABLE, "C-simulation kernels: " + e.getMessage(), e);
+                }
+            }
+        }
+
         /**
          * The C-simulation through the emulated device's kernel binding (the library
          * {@link Devices#emulationKernels()} resolves), each kernel bound on first use.
@@ -77,6 +107,11 @@ public final class XrtDevice implements Device {
         }
     }
 
+    /** Holder of the JVM-wide bundled kernel library. */
+    private static final class Bundled {
+        static KernelLibrary library;
+    }
+
     /**
      * @param deviceIndex XRT device index (0 for the first card or the noop shim)
      * @param platform    the platform the plan targets; the xclbin must match its banks
@@ -96,6 +131,11 @@ public final class XrtDevice implements Device {
 
         public static Options emulation(Platform platform, Simulator simulator) {
             return new Options(0, platform, null, DEFAULT_RUN_TIMEOUT, simulator);
+        }
+
+        /** Device 0 with the platform's emulation xclbin and the bundled C-simulation library. */
+        public static Options emulation(Platform platform) throws DeviceException {
+            return emulation(platform, Simulator.bundled());
         }
     }
 
