@@ -133,6 +133,18 @@ public final class XrtDevice implements Device {
             return new Options(0, platform, null, DEFAULT_RUN_TIMEOUT, simulator);
         }
 
+        /**
+         * What the device factory uses: device 0, {@code xclbin} (null: the platform's emulation
+         * image), the default timeout, and the bundled C-simulation only when the environment selects
+         * XRT's noop shim (a card computes by itself). An unusable environment is reported by
+         * {@link XrtDevice#open} as UNAVAILABLE with the fix.
+         */
+        public static Options defaults(Platform platform, Path xclbin) throws DeviceException {
+            boolean noop = dev.tokenfab.host.device.xrt.XrtLibrary.check(System.getenv())
+                    instanceof dev.tokenfab.host.device.xrt.XrtLibrary.Availability.Available a && a.emulated();
+            return new Options(0, platform, xclbin, DEFAULT_RUN_TIMEOUT, noop ? Simulator.bundled() : null);
+        }
+
         /** Device 0 with the platform's emulation xclbin and the bundled C-simulation library. */
         public static Options emulation(Platform platform) throws DeviceException {
             return emulation(platform, Simulator.bundled());

@@ -103,6 +103,19 @@ class XrtDeviceTest {
     }
 
     @Test
+    void factoryDefaultsRunUnderNoopWithTheBundledSimulation() throws Exception {
+        XrtTestSupport.assumeSimulator();
+        float[] expected = emuReference();
+        XrtDevice.Options o = XrtDevice.Options.defaults(Platform.U55C, null);
+        assertNotNull(o.simulator(), "noop shim selected: the C-simulation is required");
+        try (XrtDevice d = XrtDevice.open(o)) {
+            Bufs b = upload(d);
+            launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
+            assertArrayEquals(expected, readY(d, b, ROWS));
+        }
+    }
+
+    @Test
     void wrongOffsetOrSwappedArgumentsChangeTheResult() throws Exception {
         XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
         float[] expected = emuReference();
