@@ -1,6 +1,5 @@
 package dev.tokenfab.host.device.xrt;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.tokenfab.host.device.DeviceException;
@@ -632,5 +631,4 @@ public final class Xrt {
         return (int) Math.max(1, ms);
     }
 
-    static byte[] bytes(MemorySegment s) { return s.toArray(JAVA_BYTE); }
 }
