@@ -11,6 +11,7 @@ import dev.tokenfab.host.device.DeviceException.ErrorCode;
 import dev.tokenfab.host.device.xrt.RunState;
 import dev.tokenfab.host.device.xrt.SyncDirection;
 import dev.tokenfab.host.device.xrt.Xrt;
+import dev.tokenfab.host.device.xrt.XrtLibrary;
 import dev.tokenfab.kernels.Kernel;
 import dev.tokenfab.kernels.KernelException;
 import dev.tokenfab.kernels.KernelLibrary;
@@ -185,6 +186,9 @@ public final class XrtDevice implements Device {
      *     or one that does not match the platform or the kernels)
      */
     public static XrtDevice open(Options o) throws DeviceException {
+        if (o.xclbin() == null && !XrtLibrary.get().emulated())
+            throw new DeviceException(ErrorCode.BAD_BINARY, "on an Alveo card pass the v++-built xclbin (bitstreams/Makefile): "
+                    + "the emulation image has no bitstream and must not be loaded onto a card");
         Path file = o.xclbin() != null ? o.xclbin() : emulationImage(o.platform());
         Xclbin image;
         try {
