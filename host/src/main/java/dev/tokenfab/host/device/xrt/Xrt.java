@@ -455,8 +455,8 @@ public final class Xrt {
         public void sync(SyncDirection direction, long sizeBytes, long offsetBytes) throws DeviceException {
             checkOpen();
             checkRange("sync " + direction, offsetBytes, sizeBytes);
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.boSync.invokeExact(st, handle, direction.value, sizeBytes, offsetBytes);
                 if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOSync", direction + " " + sizeBytes + " bytes at " + offsetBytes, st);
             } catch (DeviceException e) {
@@ -532,8 +532,8 @@ public final class Xrt {
         public void setArg(int index, Bo bo) throws DeviceException {
             checkOpen();
             bo.checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runSetArgPointer.invokeExact(st, handle, index, bo.handle);
                 if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", st);
             } catch (DeviceException e) {
@@ -545,8 +545,8 @@ public final class Xrt {
 
         public void setArg(int index, int value) throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runSetArgInt.invokeExact(st, handle, index, value);
                 if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, st);
             } catch (DeviceException e) {
@@ -559,8 +559,8 @@ public final class Xrt {
         /** A float argument: C's default argument promotion passes it to the variadic call as a double. */
         public void setArg(int index, float value) throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runSetArgDouble.invokeExact(st, handle, index, (double) value);
                 if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", st);
             } catch (DeviceException e) {
@@ -572,8 +572,8 @@ public final class Xrt {
 
         public void start() throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runStart.invokeExact(st, handle);
                 if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), st);
             } catch (DeviceException e) {
@@ -590,8 +590,8 @@ public final class Xrt {
         public RunState await(Duration timeout) throws DeviceException {
             checkOpen();
             int ms = timeoutMillis(timeout);
-            try (Arena a = Arena.ofConfined()) {
-                return RunState.of((int) lib.runWaitFor.invokeExact(XrtLibrary.callState(a), handle, ms));
+            try {
+                return RunState.of((int) lib.runWaitFor.invokeExact(XrtLibrary.callState(), handle, ms));
             } catch (Throwable t) {
                 throw nativeError("xrtRunWaitFor", t);
             }
@@ -599,8 +599,8 @@ public final class Xrt {
 
         public RunState state() throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                return RunState.of((int) lib.runState.invokeExact(XrtLibrary.callState(a), handle));
+            try {
+                return RunState.of((int) lib.runState.invokeExact(XrtLibrary.callState(), handle));
             } catch (Throwable t) {
                 throw nativeError("xrtRunState", t);
             }

@@ -223,6 +223,11 @@ public final class XrtLibrary {
     /** A call-state segment for one native call. */
     static MemorySegment callState(Arena arena) { return arena.allocate(CALL_STATE); }
 
+    /** This thread's reusable call-state segment, for hot calls that need no other native memory. */
+    private static final ThreadLocal<MemorySegment> THREAD_CALL_STATE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+
+    static MemorySegment callState() { return THREAD_CALL_STATE.get(); }
+
     static int errno(MemorySegment state) { return (int) ERRNO_VALUE.get(state, 0L); }
 
     /** "errno 22 (Invalid argument)"; XRT prints its own "[XRT] ERROR: ..." line on stderr. */
