@@ -103,6 +103,7 @@ public final class BenchHarness {
                 if (!settings.idle().isZero()) monitor.measureIdle(settings.idle());
                 for (Workload w : settings.workloads()) {
                     for (int batch : settings.batches()) {
+                        warmUp(sut, w, batch);
                         String window = sut.name() + "/" + w.spec() + "/b" + batch;
                         monitor.begin(window);
                         RunStats stats;
@@ -148,6 +149,15 @@ public final class BenchHarness {
     /** One short batch so class loading, JIT and ORT's first-run allocations stay out of the windows. */
     private static void warmUp(SystemUnderTest sut) throws BenchException {
         sut.generate(ScenarioRunner.prompts(1, 4, sut.vocabularySize(), -1), 2, (a, b, c) -> {});
+    }
+
+    /**
+     * One untimed batch of the workload's shape (as llama-bench's warm-up run): engines allocate per
+     * input shape on first use, which would otherwise land in the first measured window.
+     */
+    private static void warmUp(SystemUnderTest sut, Workload w, int batch) throws BenchException {
+        int n = Math.min(batch, w.requests(batch));
+        sut.generate(ScenarioRunner.prompts(n, w.promptTokens(), sut.vocabularySize(), -2), Math.min(w.generateTokens(), 2), (a, b, c) -> {});
     }
 
     ResultRow row(SystemUnderTest sut, Workload w, int batch, RunStats st, EnergyWindow energy, String unavailableSensors) {
