@@ -173,9 +173,9 @@ public final class BenchHarness {
         Figure idle;
         if (card.isPresent()) {
             CardModel c = card.get();
-            tps = batch == 1 && gen && w.scenario() instanceof Scenario.Single
+            tps = batch == c.batch() && gen && w.scenario() instanceof Scenario.Single
                     ? Figure.modeled(c.decodeTokensPerSecond(), "tokens/s", c.from())
-                    : Figure.unavailable("tokens/s", c.from() + " models batch-1 single-stream decode only");
+                    : Figure.unavailable("tokens/s", c.from() + " models single-stream decode at batch " + c.batch() + " only");
             watts = Double.isNaN(energy.modeledJoules()) ? Figure.unavailable("W", "no modeled card power")
                     : Figure.modeled(energy.modeledAverageWatts(), "W", c.from());
             idle = Double.isNaN(c.idleWatts()) ? Figure.unavailable("W", c.from() + " has no idle estimate")
