@@ -114,7 +114,7 @@ public final class BenchHarness {
                             throw e;
                         }
                         EnergyWindow energy = monitor.end(window);
-                        rows.add(row(sut, w, batch, stats, energy, unavailableSensors));
+                        rows.add(row(sut.name(), sut.cardModel(), w, batch, stats, energy, unavailableSensors));
                     }
                 }
             } catch (PowerException e) {
@@ -160,13 +160,14 @@ public final class BenchHarness {
         sut.generate(ScenarioRunner.prompts(n, w.promptTokens(), sut.vocabularySize(), -2), Math.min(w.generateTokens(), 2), (a, b, c) -> {});
     }
 
-    ResultRow row(SystemUnderTest sut, Workload w, int batch, RunStats st, EnergyWindow energy, String unavailableSensors) {
+    /** Turns one run's clock and energy window into labeled figures. */
+    ResultRow row(String system, Optional<CardModel> card, Workload w, int batch, RunStats st, EnergyWindow energy,
+                  String unavailableSensors) {
         Map<String, Figure> f = new LinkedHashMap<>();
         double wallS = st.wallNanos() / 1e9;
         boolean gen = w.generates();
         double hostTps = (gen ? st.outputTokens() : st.promptTokens()) / wallS;
         Figure hostTokensPerSecond = Figure.measured(hostTps, "tokens/s", clock + (gen ? ", generated tokens" : ", prompt tokens"));
-        Optional<CardModel> card = sut.cardModel();
 
         Figure tps;
         Figure watts;
@@ -225,7 +226,7 @@ public final class BenchHarness {
             case Scenario.Offline o -> "offline";
             case Scenario.Server s -> "server@" + s.requestsPerSecond() + "/s";
         };
-        return new ResultRow(sut.name(), w.spec(), scenario, batch, st.requests(), w.promptTokens(), w.generateTokens(), f);
+        return new ResultRow(system, w.spec(), scenario, batch, st.requests(), w.promptTokens(), w.generateTokens(), f);
     }
 
     private static double safeDiv(Figure a, Figure b) {
