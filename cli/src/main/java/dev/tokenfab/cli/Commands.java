@@ -1,5 +1,11 @@
 package dev.tokenfab.cli;
 
+import dev.tokenfab.bench.cli.BenchCommand;
+import dev.tokenfab.compiler.cli.CompileCommand;
+import dev.tokenfab.compiler.cli.SynthCommand;
+import dev.tokenfab.host.cli.DevicesCommand;
+import dev.tokenfab.host.cli.PowerCommand;
+import dev.tokenfab.host.cli.RunCommand;
 import java.util.List;
 
 /** The subcommands, in the order `tokenfab --help` lists them (data flow order). */
@@ -7,6 +13,7 @@ final class Commands {
     private Commands() {}
 
     static List<Object> all() {
-        return List.of();
+        return List.of(new SynthCommand(), new CompileCommand(), new RunCommand(), new DevicesCommand(),
+                new PowerCommand(), new BenchCommand());
     }
 }

@@ -22,7 +22,7 @@ public final class Main implements Runnable {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_BAD_INPUT = 3;
 
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+    @Option(names = "--verbose", description = "Print stack traces of errors not handled by a subcommand.")
     boolean verbose;
 
     @CommandLine.Spec

@@ -26,7 +26,7 @@ public final class DecodeState implements AutoCloseable {
     public final DeviceBuffer xb2;
     /** [hidden] position-embedding row (LEARNED positions from a packed table) */
     public final DeviceBuffer pos;
-    /** [hidden] zeros (copying an F32 row with tf_add) */
+    /** [max rows of any matrix] zeros: copying a row with tf_add(src, zeros) (F32 tables, batched shard outputs) */
     public final DeviceBuffer zeros;
     /** [maxBatch][numHeads * headDim] queries */
     public final DeviceBuffer q;
@@ -59,7 +59,7 @@ public final class DecodeState implements AutoCloseable {
             xb = alloc(device, bank, (long) maxBatch * c.hiddenSize());
             xb2 = alloc(device, bank, (long) maxBatch * c.hiddenSize());
             pos = alloc(device, bank, c.hiddenSize());
-            zeros = alloc(device, bank, c.hiddenSize());
+            zeros = alloc(device, bank, maxRows(c));
             q = alloc(device, bank, (long) maxBatch * c.queryDim());
             k = alloc(device, bank, (long) maxBatch * c.kvDim());
             v = alloc(device, bank, (long) maxBatch * c.kvDim());
@@ -67,14 +67,18 @@ public final class DecodeState implements AutoCloseable {
             hb = alloc(device, bank, (long) maxBatch * c.intermediateSize());
             hb2 = alloc(device, bank, (long) maxBatch * c.intermediateSize());
             logits = alloc(device, bank, (long) maxBatch * outputDim);
-            int maxRows = Math.max(Math.max(c.vocabSize(), c.intermediateSize()), Math.max(c.queryDim(), c.hiddenSize()));
-            scratch = alloc(device, bank, (long) maxBatch * maxRows);
-            device.write(zeros, 0, hostArena.allocate((long) c.hiddenSize() * Float.BYTES)); // device memory is not zeroed on every backend
+            scratch = alloc(device, bank, (long) maxBatch * maxRows(c));
+            device.write(zeros, 0, hostArena.allocate((long) maxRows(c) * Float.BYTES)); // device memory is not zeroed on every backend
         } catch (DeviceException | RuntimeException e) {
             close();
             throw e;
         }
         hostLogits = hostArena.allocate((long) maxBatch * outputDim * Float.BYTES, 64);
+    }
+
+    /** Rows of the widest matrix output. */
+    private static int maxRows(DecoderConfig c) {
+        return Math.max(Math.max(c.vocabSize(), c.intermediateSize()), Math.max(c.queryDim(), c.hiddenSize()));
     }
 
     private DeviceBuffer alloc(Device device, int bank, long floats) throws DeviceException {

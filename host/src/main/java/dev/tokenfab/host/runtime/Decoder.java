@@ -26,11 +26,26 @@ public final class Decoder implements AutoCloseable {
     /** Tokens per KV page: 16 as in vLLM's default block size, a multiple of the 64-byte HBM beat at fp16/int8 with headDim >= 32. */
     public static final int DEFAULT_PAGE_TOKENS = 16;
 
-    /** Sizing of the runtime state. */
-    public record Options(int maxBatch, int pageTokens, int totalPages) {
+    /**
+     * Sizing and placement of the runtime state.
+     *
+     * @param maxBatch        sequences one step can carry
+     * @param pageTokens      positions per KV page
+     * @param totalPages      pages in each layer's K and V pool
+     * @param kvBanks         [layer][0 = K, 1 = V] bank of each pool (the plan's KV placement), or null: layer l in bank l mod banks
+     * @param activationBank  bank of the activation buffers
+     */
+    public record Options(int maxBatch, int pageTokens, int totalPages, int[][] kvBanks, int activationBank) {
+
+        public Options(int maxBatch, int pageTokens, int totalPages) { this(maxBatch, pageTokens, totalPages, null, 0); }
+
         /** Room for {@code maxBatch} sequences of full context. */
         public static Options forBatch(DecoderConfig c, int maxBatch) {
             return new Options(maxBatch, DEFAULT_PAGE_TOKENS, maxBatch * Math.ceilDiv(c.maxContextTokens(), DEFAULT_PAGE_TOKENS));
+        }
+
+        public Options withPlacement(int[][] kvBanks, int activationBank) {
+            return new Options(maxBatch, pageTokens, totalPages, kvBanks, activationBank);
         }
     }
 
@@ -53,9 +68,9 @@ public final class Decoder implements AutoCloseable {
     }
 
     /**
-     * Uploads the package's weights and allocates the KV cache and activations on {@code device}.
-     * KV pools of layer l go to bank l mod banks (spread over pseudo-channels like the weights);
-     * activations to bank 0.
+     * Uploads the package's weights and allocates the KV cache and activations on {@code device},
+     * in the banks {@code options} names (without a plan: KV pools of layer l in bank l mod banks,
+     * spread over pseudo-channels like the weights).
      */
     public static Decoder load(Device device, Manifest manifest, Path packageDir, Options options) throws DeviceException {
         ModelConfig config = ModelConfig.from(manifest);
@@ -63,8 +78,10 @@ public final class Decoder implements AutoCloseable {
         DeviceWeights weights = DeviceWeights.upload(device, manifest, packageDir);
         KvCache kv = null;
         try {
-            kv = new KvCache(device, config, options.pageTokens(), options.totalPages(), l -> l % banks);
-            DecodeState state = new DecodeState(device, config.model(), options.maxBatch(), 0);
+            int[][] kb = options.kvBanks();
+            kv = kb == null ? new KvCache(device, config, options.pageTokens(), options.totalPages(), l -> l % banks)
+                    : new KvCache(device, config, options.pageTokens(), options.totalPages(), l -> kb[l][0], l -> kb[l][1]);
+            DecodeState state = new DecodeState(device, config.model(), options.maxBatch(), options.activationBank());
             return new Decoder(device, config, weights, kv, state);
         } catch (DeviceException | RuntimeException e) {
             if (kv != null) kv.close();

@@ -50,7 +50,7 @@ public final class DeviceWeights implements AutoCloseable {
 
     /** The manifest's placement of a tensor's rows: the one place that knows the manifest's tensor shape. */
     static List<ShardPlacement> placements(Manifest.Tensor t) {
-        return List.of(new ShardPlacement(0, t.rows(), t.bank(), t.file(), t.parts()));
+        return t.shards().stream().map(s -> new ShardPlacement(s.rowStart(), s.rows(), s.bank(), s.file(), s.parts())).toList();
     }
 
     /** One decoder block. Absent optional tensors (biases, LayerNorm bias, gate) are {@link KernelArg#NULL} / null. */

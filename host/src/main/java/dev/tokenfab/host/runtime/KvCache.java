@@ -59,12 +59,19 @@ public final class KvCache implements AutoCloseable {
     private int nextSequenceId;
     private boolean closed;
 
-    /**
-     * @param bankForLayer memory bank of layer l's pools (the plan's KV placement)
-     * @throws DeviceException when the pools do not fit the banks
-     */
+    /** K and V pools of a layer in the same bank. */
     public KvCache(Device device, ModelConfig config, int pageTokens, int totalPages, IntUnaryOperator bankForLayer)
             throws DeviceException {
+        this(device, config, pageTokens, totalPages, bankForLayer, bankForLayer);
+    }
+
+    /**
+     * @param kBankForLayer memory bank of layer l's K pool (and K scales), as the plan places it
+     * @param vBankForLayer memory bank of layer l's V pool (and V scales)
+     * @throws DeviceException when the pools do not fit the banks
+     */
+    public KvCache(Device device, ModelConfig config, int pageTokens, int totalPages, IntUnaryOperator kBankForLayer,
+                   IntUnaryOperator vBankForLayer) throws DeviceException {
         if (pageTokens <= 0) throw new IllegalArgumentException("pageTokens must be positive, was " + pageTokens);
         this.device = device;
         this.dtype = config.kvCache();
@@ -82,12 +89,12 @@ public final class KvCache implements AutoCloseable {
         long poolBytes = tokenSlots * headDim * elementBytes();
         try {
             for (int l = 0; l < numLayers; l++) {
-                int bank = bankForLayer.applyAsInt(l);
-                kPools[l] = device.allocate(bank, poolBytes);
-                vPools[l] = device.allocate(bank, poolBytes);
+                int kBank = kBankForLayer.applyAsInt(l), vBank = vBankForLayer.applyAsInt(l);
+                kPools[l] = device.allocate(kBank, poolBytes);
+                vPools[l] = device.allocate(vBank, poolBytes);
                 if (dtype == Manifest.KvCacheDtype.INT8) {
-                    kScales[l] = device.allocate(bank, tokenSlots * Float.BYTES);
-                    vScales[l] = device.allocate(bank, tokenSlots * Float.BYTES);
+                    kScales[l] = device.allocate(kBank, tokenSlots * Float.BYTES);
+                    vScales[l] = device.allocate(vBank, tokenSlots * Float.BYTES);
                 }
             }
         } catch (DeviceException | RuntimeException e) {

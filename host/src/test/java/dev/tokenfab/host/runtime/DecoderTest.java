@@ -125,8 +125,13 @@ class DecoderTest {
         }
     }
 
-    /** Batched GEMVs read the same weights in the same order per row: only summation order could differ. */
-    static final double BATCH_RELATIVE_TOLERANCE = 1e-5;
+    /**
+     * Batched GEMVs read the same weights, but the C-simulation kernels vectorize the batch loop
+     * differently from batch 1 (AVX2/AVX-512 clones), so float summation order differs (~2e-5
+     * relative); a last-bit difference can then flip the fp16/int8 rounding of a KV entry (2^-11
+     * relative for fp16), seen up to 5.3e-4 after 14 positions. Tokens must still be identical.
+     */
+    static final double BATCH_RELATIVE_TOLERANCE = 2e-3;
 
     @Test
     void kvPageExhaustionIsAStatusAndLeavesOtherSequencesIntact() throws Exception {

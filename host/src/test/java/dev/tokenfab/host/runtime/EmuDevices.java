@@ -8,10 +8,10 @@ import dev.tokenfab.host.device.Devices;
 import org.junit.jupiter.api.Assumptions;
 
 /** Opens the emulated card for tests; skips (with the reason) only when the kernel library is not in the build. */
-final class EmuDevices {
+public final class EmuDevices {
     private EmuDevices() {}
 
-    static Device open(Platform platform) throws DeviceException {
+    public static Device open(Platform platform) throws DeviceException {
         try {
             return Devices.open(DeviceInfo.Kind.EMU, platform);
         } catch (DeviceException e) {

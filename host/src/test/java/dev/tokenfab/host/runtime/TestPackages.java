@@ -22,23 +22,23 @@ import java.util.SplittableRandom;
  * an in-memory {@link Manifest}), so decoder tests do not depend on the compiler's quantizer. Test
  * fixture only: the quantization here is the plain textbook one.
  */
-final class TestPackages {
+public final class TestPackages {
     private TestPackages() {}
 
-    static DecoderConfig llama(int maxContext) {
+    public static DecoderConfig llama(int maxContext) {
         return new DecoderConfig(DecoderConfig.Family.LLAMA, 96, 64, 2, 4, 2, 16, 128, maxContext,
                 DecoderConfig.NormKind.RMS_NORM, 1e-5f, DecoderConfig.Activation.SILU_GLU, DecoderConfig.PositionEncoding.ROPE,
                 10000f, 16, DecoderConfig.RopeLayout.HALF_SPLIT, false, true, false, false);
     }
 
-    static DecoderConfig gpt2(int maxContext) {
+    public static DecoderConfig gpt2(int maxContext) {
         return new DecoderConfig(DecoderConfig.Family.GPT2, 80, 64, 2, 4, 4, 16, 256, maxContext,
                 DecoderConfig.NormKind.LAYER_NORM, 1e-5f, DecoderConfig.Activation.GELU_TANH, DecoderConfig.PositionEncoding.LEARNED,
                 0f, 0, DecoderConfig.RopeLayout.HALF_SPLIT, true, true, true, true);
     }
 
     /** Writes the bank files under {@code dir} and returns the manifest describing them. */
-    static Manifest write(Path dir, DecoderConfig c, PackedFormat matrixFormat, Manifest.KvCacheDtype kv, long seed) throws IOException {
+    public static Manifest write(Path dir, DecoderConfig c, PackedFormat matrixFormat, Manifest.KvCacheDtype kv, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<Integer, ByteArrayOut> banks = new LinkedHashMap<>();
         List<Manifest.Tensor> tensors = new ArrayList<>();
@@ -83,10 +83,41 @@ final class TestPackages {
             float[] w = new float[sp.rows() * sp.cols()];
             for (int i = 0; i < w.length; i++) w[i] = sp.center() + (float) ((rnd.nextDouble() * 2 - 1) * sp.spread() * Math.sqrt(3));
             PackedFormat fmt = sp.vector() ? PackedFormat.F32 : matrixFormat;
-            int bank = nextBank[0]++ % 4;
-            ByteArrayOut out = banks.computeIfAbsent(bank, b -> new ByteArrayOut());
-            Map<String, Manifest.Part> parts = new LinkedHashMap<>();
             int group = fmt == PackedFormat.Q4_GROUP ? 16 : 0;
+            // matrices of >= 128 rows are split in two row shards in different banks, as the planner does for wide tensors
+            int[] starts = !sp.vector() && sp.rows() >= 128 ? new int[] {0, sp.rows() / 2 + 8} : new int[] {0};
+            List<Manifest.Shard> shards = new ArrayList<>();
+            for (int si = 0; si < starts.length; si++) {
+                int r0 = starts[si], r1 = si + 1 < starts.length ? starts[si + 1] : sp.rows();
+                float[] part = java.util.Arrays.copyOfRange(w, r0 * sp.cols(), r1 * sp.cols());
+                int bank = nextBank[0]++ % 4;
+                Map<String, Manifest.Part> parts = pack(banks.computeIfAbsent(bank, b -> new ByteArrayOut()), fmt, part, r1 - r0, sp.cols(), group);
+                shards.add(new Manifest.Shard(r0, r1 - r0, bank, bankFile(bank), parts));
+            }
+            tensors.add(new Manifest.Tensor(sp.name(), fmt, sp.rows(), sp.cols(), group, false, List.copyOf(shards)));
+        }
+        Files.createDirectories(dir.resolve("weights"));
+        for (var e : banks.entrySet()) {
+            try (OutputStream os = Files.newOutputStream(dir.resolve(bankFile(e.getKey())))) {
+                os.write(e.getValue().bytes());
+            }
+        }
+        Manifest.QuantScheme scheme = switch (matrixFormat) {
+            case F16, F32 -> Manifest.QuantScheme.FP16;
+            case Q8_CHANNEL -> Manifest.QuantScheme.INT8;
+            case Q4_GROUP -> Manifest.QuantScheme.INT4;
+        };
+        return new Manifest(Manifest.FORMAT_VERSION, "TestPackages", c,
+                new Manifest.Quantization(scheme, matrixFormat == PackedFormat.Q4_GROUP ? 16 : 0, true, null, kv, List.of()),
+                Platform.U55C.name(), tensors, List.of(), new Manifest.Generation(List.of(), -1, c.maxContextTokens(), null));
+    }
+
+    /** Packs [rows][cols] floats in {@code fmt} (plain textbook quantization) and appends the parts. */
+    private static Map<String, Manifest.Part> pack(ByteArrayOut out, PackedFormat fmt, float[] w, int rows, int cols, int group) {
+        Map<String, Manifest.Part> parts = new LinkedHashMap<>();
+        record Spec(int rows, int cols) {}
+        Spec sp = new Spec(rows, cols);
+        {
             switch (fmt) {
                 case F32 -> {
                     ByteBuffer bb = le(w.length * 4);
@@ -132,22 +163,8 @@ final class TestPackages {
                     parts.put("scales", out.append(sc.array()));
                 }
             }
-            tensors.add(new Manifest.Tensor(sp.name(), fmt, sp.rows(), sp.cols(), group, bank, bankFile(bank), parts));
         }
-        Files.createDirectories(dir.resolve("weights"));
-        for (var e : banks.entrySet()) {
-            try (OutputStream os = Files.newOutputStream(dir.resolve(bankFile(e.getKey())))) {
-                os.write(e.getValue().bytes());
-            }
-        }
-        Manifest.QuantScheme scheme = switch (matrixFormat) {
-            case F16, F32 -> Manifest.QuantScheme.FP16;
-            case Q8_CHANNEL -> Manifest.QuantScheme.INT8;
-            case Q4_GROUP -> Manifest.QuantScheme.INT4;
-        };
-        return new Manifest(Manifest.FORMAT_VERSION, "TestPackages", c,
-                new Manifest.Quantization(scheme, matrixFormat == PackedFormat.Q4_GROUP ? 16 : 0, true, null, kv, List.of()),
-                Platform.U55C.name(), tensors, List.of(), new Manifest.Generation(List.of(), -1, c.maxContextTokens(), null));
+        return parts;
     }
 
     static String bankFile(int bank) { return "weights/bank-%02d.bin".formatted(bank); }

@@ -14,19 +14,14 @@ import java.util.List;
  * Unsqueeze/Expand/Reshape; causal+padding mask from a Shape/Gather/Range/Greater/Or/Where chain;
  * SwiGLU as Sigmoid/Mul; lm_head MatMul (tied: MatMul with Transpose of the embedding).
  */
-final class LlamaRawGraph {
+final class LlamaRawGraph extends GraphContext {
     static final int OPSET = 17;
 
-    private final SynthSpec s;
-    private final GraphBuilder g;
-    private final WeightFactory w;
-
     LlamaRawGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
-        this.s = spec;
-        this.g = g;
-        this.w = w;
+        super(spec, g, w);
     }
 
+    @Override
     void build() {
         DecoderIo.declare(g, s);
         String embedName = g.weight(w.embedding("model.embed_tokens.weight"));
@@ -111,16 +106,6 @@ final class LlamaRawGraph {
     }
 
     private String linear(String scope, String x, SynthWeight weight) {
-        return g.op(scope, "MatMul", List.of(x, weight(scope, weight)));
-    }
-
-    /** Registers the initializer and returns a float32 view (Cast for fp16/bf16, as fp16 exports do). */
-    private String weight(String scope, SynthWeight weight) {
-        return toFloat(scope, g.weight(weight));
-    }
-
-    private String toFloat(String scope, String value) {
-        if (w.type() == StoredType.F32) return value;
-        return g.op(scope, "Cast", List.of(value), Attr.i("to", DataType.FLOAT_VALUE));
+        return matmul(scope, x, weight);
     }
 }

@@ -27,7 +27,8 @@ import dev.tokenfab.compiler.ir.ElementType;
  * @param ropeInterleaved  RoPE pairs (2i, 2i+1) (GPT-J layout) instead of (i, i + rotaryDim/2) (HF rotate_half)
  * @param outlierChannels  number of hidden channels whose weight rows are scaled up (planted outliers for quantization studies)
  * @param weightScale      multiplier on the standard deviation of projection weights (1 = 1/sqrt(fan_in))
- * @param nbitsBlockSize   0 for dense weights; 32/64/128 = CONTRIB form stores projections as 4-bit MatMulNBits with this block size
+ * @param nbitsBlockSize   0 for dense weights; otherwise projections are 4-bit block-quantized with this block size:
+ *                         the CONTRIB form stores them as MatMulNBits, RAW/OPSET24 store the dequantized values
  * @param nbitsZeroPoints  MatMulNBits weights carry 4-bit zero points (asymmetric) instead of the implicit 8
  */
 public record SynthSpec(
@@ -96,10 +97,6 @@ public record SynthSpec(
             for (int b : NBITS_BLOCK_SIZES) known |= b == nbitsBlockSize;
             if (!known) {
                 throw new IllegalArgumentException("nbitsBlockSize " + nbitsBlockSize + " must be 0 (dense) or one of 16, 32, 64, 128, 256");
-            }
-            if (form != SynthForm.CONTRIB) {
-                throw new IllegalArgumentException("4-bit MatMulNBits weights (nbitsBlockSize " + nbitsBlockSize
-                        + ") exist only in the CONTRIB form, not " + form);
             }
         }
         if (nbitsZeroPoints && nbitsBlockSize == 0) {

@@ -37,6 +37,15 @@ public final class SyntheticDecoderWriter {
     /** metadata_props key holding the spec (record toString) */
     public static final String SPEC_METADATA_KEY = "tokenfab.synth.spec";
 
+    /** Default-domain opset of the RAW form (ReduceMean with an axes attribute, Split with a split input). */
+    static final int RAW_OPSET = 17;
+    /** Default-domain opset of the CONTRIB form (LayerNormalization exists from 17). */
+    static final int CONTRIB_OPSET = 17;
+    /** com.microsoft opset of the CONTRIB form. */
+    static final int MS_OPSET = 1;
+    /** Default-domain opset of the OPSET24 form (Attention, RMSNormalization, RotaryEmbedding from 23). */
+    static final int OPSET24_OPSET = 24;
+
     private SyntheticDecoderWriter() {}
 
     /**
@@ -118,14 +127,28 @@ public final class SyntheticDecoderWriter {
         }
     }
 
-    private static List<OperatorSetIdProto> buildGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) throws CompileException {
+    private static List<OperatorSetIdProto> buildGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         List<OperatorSetIdProto> opsets = new ArrayList<>();
-        if (spec.family() == DecoderConfig.Family.LLAMA && spec.form() == SynthForm.RAW) {
-            new LlamaRawGraph(spec, g, w).build();
-            opsets.add(opset("", LlamaRawGraph.OPSET));
-        } else {
-            throw new CompileException(CompileException.ErrorCode.BAD_OPTION, "synthetic " + spec.family() + " in form "
-                    + spec.form() + " is not available yet (available: LLAMA/RAW)");
+        GraphContext graph = switch (spec.family()) {
+            case LLAMA -> switch (spec.form()) {
+                case RAW -> new LlamaRawGraph(spec, g, w);
+                case CONTRIB -> new LlamaContribGraph(spec, g, w);
+                case OPSET24 -> new LlamaOpset24Graph(spec, g, w);
+            };
+            case GPT2 -> switch (spec.form()) {
+                case RAW -> new Gpt2RawGraph(spec, g, w);
+                case CONTRIB -> new Gpt2ContribGraph(spec, g, w);
+                case OPSET24 -> new Gpt2Opset24Graph(spec, g, w);
+            };
+        };
+        graph.build();
+        switch (spec.form()) {
+            case RAW -> opsets.add(opset("", RAW_OPSET));
+            case CONTRIB -> {
+                opsets.add(opset("", CONTRIB_OPSET));
+                opsets.add(opset(GraphBuilder.MS_DOMAIN, MS_OPSET));
+            }
+            case OPSET24 -> opsets.add(opset("", OPSET24_OPSET));
         }
         return opsets;
     }
@@ -160,6 +183,11 @@ public final class SyntheticDecoderWriter {
         if (offset > ch.position()) {
             ch.write(ByteBuffer.allocate(Math.toIntExact(offset - ch.position())));
         }
+        if (sw.values() instanceof WeightValues.Packed(long count, var bytes)) {
+            ByteBuffer all = ByteBuffer.wrap(bytes.get());
+            while (all.hasRemaining()) ch.write(all);
+            return externalHeader(sw, location, offset, length);
+        }
         long elements = sw.elementCount();
         int perChunk = CHUNK_ELEMENTS;
         ByteBuffer buf = ByteBuffer.allocateDirect(perChunk * sw.type().bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -170,6 +198,10 @@ public final class SyntheticDecoderWriter {
             buf.flip();
             while (buf.hasRemaining()) ch.write(buf);
         }
+        return externalHeader(sw, location, offset, length);
+    }
+
+    private static TensorProto externalHeader(SynthWeight sw, String location, long offset, long length) {
         return header(sw)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL)
                 .addExternalData(entry("location", location))
@@ -184,11 +216,16 @@ public final class SyntheticDecoderWriter {
 
     /** Appends elements [start, start+n) of sw in its stored type to buf (little-endian). */
     private static void encode(SynthWeight sw, long start, long n, ByteBuffer buf) {
-        if (sw.values() instanceof WeightValues.Packed(byte[] bytes)) {
-            buf.put(bytes, Math.toIntExact(start), Math.toIntExact(n));
+        if (sw.values() instanceof WeightValues.Packed(long count, var bytes)) {
+            buf.put(bytes.get(), Math.toIntExact(start), Math.toIntExact(n));
             return;
         }
         int step = (int) Math.min(n, CHUNK_ELEMENTS);
+        if (sw.values() instanceof WeightValues.Deferred(long count, var supplier)) {
+            float[] all = supplier.get();
+            for (long i = start; i < start + n; i++) buf.putFloat(all[Math.toIntExact(i)]);
+            return;
+        }
         float[] f = new float[step];
         for (long done = 0; done < n; done += f.length) {
             if (n - done < f.length) f = new float[(int) (n - done)];

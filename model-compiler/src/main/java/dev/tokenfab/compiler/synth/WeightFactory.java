@@ -42,15 +42,31 @@ final class WeightFactory {
      */
     SynthWeight projection(String onnxName, String canonical, int in, int out, boolean transposed, boolean inputIsHidden) {
         double std = spec.weightScale() / Math.sqrt(in);
-        return new SynthWeight(onnxName, transposed ? new long[] {out, in} : new long[] {in, out}, type,
-                new WeightValues.Gaussian(key(canonical), 0, std, in, out, transposed,
-                        inputIsHidden ? outliers : new int[0], SynthConstants.OUTLIER_GAIN), true);
+        WeightValues.Gaussian gauss = new WeightValues.Gaussian(key(canonical), 0, std, in, out, transposed,
+                inputIsHidden ? outliers : new int[0], SynthConstants.OUTLIER_GAIN);
+        WeightValues values = gauss;
+        if (spec.nbitsBlockSize() > 0) {
+            if (transposed) throw new IllegalArgumentException("4-bit weights are only written in MatMul order (" + onnxName + ")");
+            values = new Int4Blocks.FakeQuantized(gauss, spec.nbitsBlockSize(), spec.nbitsZeroPoints());
+        }
+        return new SynthWeight(onnxName, transposed ? new long[] {out, in} : new long[] {in, out}, type, values, true);
     }
 
-    /** Generation values of a projection (for forms that quantize it themselves). */
-    WeightValues.Gaussian projectionValues(String canonical, int in, int out, boolean inputIsHidden) {
-        return new WeightValues.Gaussian(key(canonical), 0, spec.weightScale() / Math.sqrt(in), in, out, false,
+    /** Values of a projection in MatMul order (dequantized 4-bit values when the spec asks for them), for concatenation. */
+    WeightValues.Matrix projectionValues(String canonical, int in, int out, boolean inputIsHidden) {
+        WeightValues.Gaussian gauss = new WeightValues.Gaussian(key(canonical), 0, spec.weightScale() / Math.sqrt(in), in, out, false,
                 inputIsHidden ? outliers : new int[0], SynthConstants.OUTLIER_GAIN);
+        return spec.nbitsBlockSize() > 0 ? new Int4Blocks.FakeQuantized(gauss, spec.nbitsBlockSize(), spec.nbitsZeroPoints()) : gauss;
+    }
+
+    /** Values of a 1-D bias (for concatenation). */
+    WeightValues.Gaussian biasValues(String canonical, int n) {
+        return new WeightValues.Gaussian(key(canonical), 0.0, SynthConstants.BIAS_STD, 1, n, false, new int[0], 1.0);
+    }
+
+    /** A fused weight [in, sum out] or bias [sum out] from canonical parts (GPT-2 c_attn). */
+    SynthWeight concat(String onnxName, long[] dims, java.util.List<? extends WeightValues.Matrix> parts) {
+        return new SynthWeight(onnxName, dims, type, new WeightValues.ColumnConcat(java.util.List.copyOf(parts)), true);
     }
 
     /** Norm scale: 1 + N(0, jitter^2). */

@@ -8,7 +8,16 @@ import java.util.Arrays;
  * generator (value = f(seed, tensor key, element index)), so tensors are streamed in chunks, in
  * any storage order, and every form of a spec sees the same numbers without holding a tensor in heap.
  */
-sealed interface WeightValues permits WeightValues.Gaussian, WeightValues.Explicit, WeightValues.Packed {
+sealed interface WeightValues permits WeightValues.Matrix, WeightValues.Explicit, WeightValues.Packed, WeightValues.ColumnConcat,
+        WeightValues.Deferred {
+
+    /** A value addressable by its generation [row][col] (row = input channel of a MatMul weight). */
+    sealed interface Matrix extends WeightValues permits Gaussian, Int4Blocks.FakeQuantized {
+        long genRows();
+        long genCols();
+        float at(long row, long col);
+    }
+
 
     /** Writes elements [start, start + dst.length) in storage order into dst. */
     void fill(float[] dst, long start);
@@ -23,7 +32,7 @@ sealed interface WeightValues permits WeightValues.Gaussian, WeightValues.Explic
      * Elements in the generation rows listed in {@code outlierRows} are multiplied by {@code outlierGain}.
      */
     record Gaussian(long key, double mean, double std, long genRows, long genCols, boolean transposed,
-                    int[] outlierRows, double outlierGain) implements WeightValues {
+                    int[] outlierRows, double outlierGain) implements Matrix {
         public Gaussian {
             outlierRows = outlierRows.clone();
             Arrays.sort(outlierRows);
@@ -44,7 +53,7 @@ sealed interface WeightValues permits WeightValues.Gaussian, WeightValues.Explic
         }
 
         /** Value of generation element [row][col] (the same number whatever the storage order). */
-        public float at(long row, long col) {
+        @Override public float at(long row, long col) {
             long genIndex = row * genCols + col;
             double v = mean + std * standardNormal(key, genIndex);
             if (outlierRows.length > 0 && Arrays.binarySearch(outlierRows, (int) row) >= 0) v *= outlierGain;
@@ -87,12 +96,55 @@ sealed interface WeightValues permits WeightValues.Gaussian, WeightValues.Explic
         return z ^ (z >>> 31);
     }
 
-    /** Bytes computed up front (packed 4-bit weights, zero points); only for {@link StoredType#UINT8}. */
-    record Packed(byte[] bytes) implements WeightValues {
-        @Override public long count() { return bytes.length; }
+    /** Bytes computed when the writer reaches the tensor (packed 4-bit weights, zero points); {@link StoredType#UINT8} only. */
+    record Packed(long count, java.util.function.Supplier<byte[]> bytes) implements WeightValues {
 
         @Override public void fill(float[] dst, long start) {
             throw new UnsupportedOperationException("packed bytes are not float values");
+        }
+    }
+
+    /**
+     * Column-wise concatenation of Gaussian parts with equal genRows (GPT-2's fused c_attn [in, 3*hidden]
+     * from the canonical wq, wk, wv; or its bias [3*hidden] from bq, bk, bv). Stored row-major [genRows][sum cols].
+     */
+    record ColumnConcat(java.util.List<Matrix> parts) implements WeightValues {
+        public ColumnConcat {
+            parts = java.util.List.copyOf(parts);
+            for (Matrix p : parts) {
+                if (p.genRows() != parts.getFirst().genRows() || (p instanceof Gaussian gp && gp.transposed())) {
+                    throw new IllegalArgumentException("concatenated parts need equal rows and generation order");
+                }
+            }
+        }
+
+        long cols() {
+            long c = 0;
+            for (Matrix p : parts) c += p.genCols();
+            return c;
+        }
+
+        @Override public long count() { return parts.getFirst().genRows() * cols(); }
+
+        @Override public void fill(float[] dst, long start) {
+            long cols = cols();
+            for (int i = 0; i < dst.length; i++) {
+                long s = start + i, row = s / cols, col = s % cols;
+                for (Matrix p : parts) {
+                    if (col < p.genCols()) {
+                        dst[i] = p.at(row, col);
+                        break;
+                    }
+                    col -= p.genCols();
+                }
+            }
+        }
+    }
+
+    /** Float values computed when the writer reaches the tensor (MatMulNBits scales). */
+    record Deferred(long count, java.util.function.Supplier<float[]> values) implements WeightValues {
+        @Override public void fill(float[] dst, long start) {
+            System.arraycopy(values.get(), Math.toIntExact(start), dst, 0, dst.length);
         }
     }
 }

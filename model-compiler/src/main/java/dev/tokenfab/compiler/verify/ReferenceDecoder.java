@@ -230,47 +230,26 @@ public final class ReferenceDecoder {
 
     /** The manifest's row shards of a tensor: the one place that knows the manifest's tensor shape. */
     static java.util.List<Shard> shards(Manifest.Tensor t) {
-        return java.util.List.of(new Shard(0, t.rows(), t.file(), t.parts()));
+        return t.shards().stream().map(s -> new Shard(s.rowStart(), s.rows(), s.file(), s.parts())).toList();
     }
 
     /**
-     * The scalar dequantization rules of {@link PackedFormat} for one shard, into rows
-     * [sh.rowStart, sh.rowStart + sh.rows) of {@code all} ([t.rows][t.cols]).
+     * One shard through {@link PackedFormat#dequantizeRow} (the compiler's scalar reference), into
+     * rows [sh.rowStart, sh.rowStart + sh.rows) of {@code all} ([t.rows][t.cols]).
      */
     static void dequantize(Manifest.Tensor t, Shard sh, MemorySegment file, float[] all) throws CompileException {
-        int rows = sh.rows(), cols = t.cols();
-        MemorySegment data = slice(t, sh, "data", file, t.format().dataBytes(rows, cols));
-        float[] out = new float[Math.multiplyExact(rows, cols)];
-        switch (t.format()) {
-            case F32 -> MemorySegment.copy(data, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, out, 0, out.length);
-            case F16 -> {
-                for (int i = 0; i < out.length; i++) out[i] = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i));
-            }
-            case Q8_CHANNEL -> {
-                MemorySegment scales = slice(t, sh, "scales", file, t.format().scalesBytes(rows, cols, 0));
-                for (int r = 0; r < rows; r++) {
-                    float s = scales.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * r);
-                    for (int i = 0; i < cols; i++) out[r * cols + i] = data.get(ValueLayout.JAVA_BYTE, (long) r * cols + i) * s;
-                }
-            }
-            case Q4_GROUP -> {
-                int g = t.groupSize();
-                int groups = cols / g;
-                long rowBytes = (cols + 1) / 2;
-                MemorySegment scales = slice(t, sh, "scales", file, t.format().scalesBytes(rows, cols, g));
-                MemorySegment zeros = sh.parts().containsKey("zeros") ? slice(t, sh, "zeros", file, t.format().zerosBytes(rows, cols, g)) : null;
-                for (int r = 0; r < rows; r++) {
-                    for (int i = 0; i < cols; i++) {
-                        int b = Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, r * rowBytes + i / 2));
-                        int q = (i & 1) == 0 ? b & 0xF : b >>> 4;
-                        long gi = (long) r * groups + i / g;
-                        int zero = zeros == null ? 8 : Byte.toUnsignedInt(zeros.get(ValueLayout.JAVA_BYTE, gi));
-                        out[r * cols + i] = (q - zero) * scales.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4 * gi);
-                    }
-                }
-            }
+        int rows = sh.rows(), cols = t.cols(), g = t.groupSize();
+        PackedFormat f = t.format();
+        MemorySegment data = slice(t, sh, "data", file, f.dataBytes(rows, cols));
+        MemorySegment scales = f == PackedFormat.F32 || f == PackedFormat.F16 ? null
+                : slice(t, sh, "scales", file, f.scalesBytes(rows, cols, g));
+        MemorySegment zeros = f == PackedFormat.Q4_GROUP && sh.parts().containsKey("zeros")
+                ? slice(t, sh, "zeros", file, f.zerosBytes(rows, cols, g)) : null;
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            f.dequantizeRow(data, scales, zeros, rows, cols, g, r, row);
+            System.arraycopy(row, 0, all, (sh.rowStart() + r) * cols, cols);
         }
-        System.arraycopy(out, 0, all, sh.rowStart() * cols, out.length);
     }
 
     private static MemorySegment slice(Manifest.Tensor t, Shard sh, String part, MemorySegment file, long expectedBytes) throws CompileException {

@@ -34,6 +34,10 @@ class OrtDecoderRunnerSynthTest {
                 SynthSpec.llamaDemo().seed(9).kvHeads(1).outlierChannels(3).externalData(true).build());
     }
 
+    static Stream<SynthSpec> demos() {
+        return Stream.of(SynthSpec.llamaDemo().build(), SynthSpec.gpt2Demo().build());
+    }
+
     @ParameterizedTest
     @MethodSource("specs")
     void kvCachePathEqualsTokenAtATimeFeeding(SynthSpec spec) throws Exception {
@@ -71,15 +75,17 @@ class OrtDecoderRunnerSynthTest {
         }
     }
 
-    @Test
-    void demoModelHasHealthyMarginsOnMostSteps() throws Exception {
-        SynthSpec spec = SynthSpec.llamaDemo().build();
+    @ParameterizedTest
+    @MethodSource("demos")
+    void demoModelHasHealthyMarginsOnMostSteps(SynthSpec spec) throws Exception {
         Path model = SyntheticDecoderWriter.write(spec, tmp.resolve("d.onnx")).model();
         try (OrtDecoderRunner r = OrtDecoderRunner.open(model)) {
             GreedyResult g = r.greedy(PROMPT, 32);
             float[] gaps = Margins.top1Top2Gaps(g.stepLogits());
             int healthy = 0;
             for (float gap : gaps) if (gap > 0.05f) healthy++;
+            System.out.printf("%s demo: %d/%d steps with top1-top2 gap > 0.05, min %.4f%n", spec.family(), healthy, gaps.length,
+                    Margins.minTop1Top2Gap(g.stepLogits()));
             assertTrue(healthy >= gaps.length * 3 / 4, "steps with gap > 0.05: " + healthy + "/" + gaps.length);
         }
     }

@@ -1,0 +1,75 @@
+package dev.tokenfab.host.device.xrt;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.Devices;
+import dev.tokenfab.host.device.XrtDevice;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Test environment for the XRT backend. Surefire (host/pom.xml) sets {@code XILINX_XRT} to
+ * {@code target/xrt-root} and {@code XCL_EMULATION_MODE=noop}; this links
+ * {@code target/xrt-root/lib} to Debian's libdir before the first XRT call (XRT resolves the
+ * shim at that moment), and skips, with the reason, where XRT is not installed.
+ */
+public final class XrtTestSupport {
+
+    private XrtTestSupport() {}
+
+    public static void assumeNoopXrt() {
+        String root = System.getenv("XILINX_XRT");
+        assumeTrue(root != null && "noop".equals(System.getenv("XCL_EMULATION_MODE")),
+                "XRT tests need XILINX_XRT and XCL_EMULATION_MODE=noop (set by host/pom.xml surefire config)");
+        Path lib = Path.of(root, "lib");
+        Path debian = Path.of(XrtLibrary.DEBIAN_LIBDIR);
+        if (!Files.exists(lib) && Files.isReadable(debian.resolve(XrtLibrary.NOOP_SHIM))) {
+            try {
+                Files.createDirectories(lib.getParent());
+                Files.createSymbolicLink(lib, debian);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot link " + lib + " -> " + debian, e);
+            }
+        }
+        XrtLibrary.Availability a = XrtLibrary.check(System.getenv());
+        assumeTrue(a instanceof XrtLibrary.Availability.Available, () -> "XRT unavailable: " + a);
+        assumeTrue(Files.isReadable(debian.resolve(XrtLibrary.LIBRARY)), "libxrt1 not installed (" + XrtLibrary.LIBRARY + ")");
+    }
+
+    private static XrtDevice.Simulator simulator;
+
+    /**
+     * The hls-kernels C-simulation library: {@code -Dtokenfab.kernelLibrary=/path/libtokenfab_kernels.so}
+     * ({@link Devices#KERNEL_LIBRARY_PROPERTY}) or env {@code TOKENFAB_KERNELS_LIB}, else the jar resource
+     * {@code native/linux-x86_64/libtokenfab_kernels.so}; skips when none exists.
+     */
+    public static synchronized XrtDevice.Simulator assumeSimulator() {
+        if (simulator != null) return simulator;
+        Path lib = null;
+        String prop = System.getProperty(Devices.KERNEL_LIBRARY_PROPERTY, System.getenv("TOKENFAB_KERNELS_LIB"));
+        if (prop != null && Files.isReadable(Path.of(prop))) lib = Path.of(prop);
+        if (lib == null) {
+            try (InputStream in = XrtTestSupport.class.getClassLoader().getResourceAsStream("native/linux-x86_64/libtokenfab_kernels.so")) {
+                if (in != null) {
+                    lib = Files.createTempFile("tokenfab_kernels", ".so");
+                    lib.toFile().deleteOnExit();
+                    Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        assumeTrue(lib != null, "hls-kernels C-simulation library (libtokenfab_kernels.so) not built; "
+                + "set -D" + Devices.KERNEL_LIBRARY_PROPERTY + " or TOKENFAB_KERNELS_LIB, or build hls-kernels");
+        try {
+            simulator = XrtDevice.Simulator.fromBinding(Devices.libraryBinding(lib));
+        } catch (DeviceException e) {
+            throw new IllegalStateException(e);
+        }
+        return simulator;
+    }
+}
