@@ -177,8 +177,9 @@ public final class BenchHarness {
             tps = batch == c.batch() && gen && w.scenario() instanceof Scenario.Single
                     ? Figure.modeled(c.decodeTokensPerSecond(), "tokens/s", c.from())
                     : Figure.unavailable("tokens/s", c.from() + " models single-stream decode at batch " + c.batch() + " only");
-            watts = Double.isNaN(energy.modeledJoules()) ? Figure.unavailable("W", "no modeled card power")
-                    : Figure.modeled(energy.modeledAverageWatts(), "W", c.from());
+            // the plan's decode power, not an average over host emulation time (which would weight idle
+            // and busy by how slowly the CPU emulates, not by how the card would run)
+            watts = Figure.modeled(c.boardWatts(), "W", c.from());
             idle = Double.isNaN(c.idleWatts()) ? Figure.unavailable("W", c.from() + " has no idle estimate")
                     : Figure.modeled(c.idleWatts(), "W", c.from());
             f.put("tokensPerSecond", tps);

@@ -62,7 +62,7 @@ class BenchCommandTest {
         assertTrue(Files.size(out.resolve(ReportWriter.HTML_FILE)) > 0);
         SystemInfo tf = run.systems().stream().filter(s -> s.name().equals("tokenfab-emu")).findFirst().orElseThrow();
         assertFalse(tf.available());
-        assertTrue(tf.unavailableReason().contains("manifest.json does not exist"), tf.unavailableReason());
+        assertTrue(tf.unavailableReason().contains("has no manifest.json"), tf.unavailableReason());
         assertEquals(8, run.results().size(), "4 workloads x 2 batch sizes");
         assertTrue(run.machine().logicalCores() > 0 && !run.machine().cpuModel().isBlank());
 
