@@ -14,16 +14,26 @@ package dev.tokenfab.compiler.plan;
  * @param kernelClockMhz        default user kernel clock of the shell
  * @param idleWatts             board power at idle with the shell loaded
  * @param maxBoardWatts         board power limit (TDP)
+ * @param resources             programmable-logic resources of the card's FPGA
  */
 public enum Platform {
     /** Alveo U55C: 16 GB HBM2, 32 PCs, 460 GB/s (DS978 v1.1); idle ~24 W not published: we use 24 W
      *  from the XRT power report seen in AMD forum logs of idle U55C boards; 150 W max (DS978). */
-    U55C("xilinx_u55c_gen3x16_xdma_3_202210_1", 32, 512L << 20, 14_375_000_000L, 0, 0, 0, 300, 24.0, 150.0),
+    U55C("xilinx_u55c_gen3x16_xdma_3_202210_1", 32, 512L << 20, 14_375_000_000L, 0, 0, 0, 300, 24.0, 150.0,
+            // XCU55C (DS978 table 1): 9,024 DSP, 2,016 BRAM36, 960 URAM, 1,304K LUT
+            new Resources(9024, 2016, 960, 1_304_000)),
     /** Alveo U280: 8 GB HBM2 in 32 PCs of 256 MB, 460 GB/s, plus 2x16 GB DDR4 at 19.2 GB/s each (DS963);
      *  idle ~37 W (published U280 decoder log, DESIGN.md); 225 W max (DS963). */
-    U280("xilinx_u280_gen3x16_xdma_1_202211_1", 32, 256L << 20, 14_375_000_000L, 2, 16L << 30, 19_200_000_000L, 300, 37.0, 225.0),
+    U280("xilinx_u280_gen3x16_xdma_1_202211_1", 32, 256L << 20, 14_375_000_000L, 2, 16L << 30, 19_200_000_000L, 300, 37.0, 225.0,
+            // XCU280 (DS963 table 1): 9,024 DSP, 2,016 BRAM36, 960 URAM, 1,304K LUT
+            new Resources(9024, 2016, 960, 1_304_000)),
     /** Alveo U250: DDR only, 4x16 GB DDR4 at 19.2 GB/s each (DS962); idle ~27 W (XRT reports in AMD forum logs); 225 W max. */
-    U250("xilinx_u250_gen3x16_xdma_4_1_202210_1", 0, 0, 0, 4, 16L << 30, 19_200_000_000L, 300, 27.0, 225.0);
+    U250("xilinx_u250_gen3x16_xdma_4_1_202210_1", 0, 0, 0, 4, 16L << 30, 19_200_000_000L, 300, 27.0, 225.0,
+            // XCU250 (DS962 table 1): 12,288 DSP, 2,688 BRAM36, 1,280 URAM, 1,728K LUT
+            new Resources(12288, 2688, 1280, 1_728_000));
+
+    /** Programmable-logic resources: DSP48E2 slices, 36 Kb block RAMs, 288 Kb UltraRAMs, 6-input LUTs. */
+    public record Resources(int dsp, int bram36, int uram, int lut) {}
 
     private final String vitisPlatform;
     private final int hbmChannels;
@@ -35,10 +45,11 @@ public enum Platform {
     private final int kernelClockMhz;
     private final double idleWatts;
     private final double maxBoardWatts;
+    private final Resources resources;
 
     Platform(String vitisPlatform, int hbmChannels, long hbmChannelBytes, long hbmChannelBytesPerSecond,
              int ddrBanks, long ddrBankBytes, long ddrBankBytesPerSecond, int kernelClockMhz,
-             double idleWatts, double maxBoardWatts) {
+             double idleWatts, double maxBoardWatts, Resources resources) {
         this.vitisPlatform = vitisPlatform;
         this.hbmChannels = hbmChannels;
         this.hbmChannelBytes = hbmChannelBytes;
@@ -49,6 +60,7 @@ public enum Platform {
         this.kernelClockMhz = kernelClockMhz;
         this.idleWatts = idleWatts;
         this.maxBoardWatts = maxBoardWatts;
+        this.resources = resources;
     }
 
     public String vitisPlatform() { return vitisPlatform; }
@@ -61,6 +73,14 @@ public enum Platform {
     public int kernelClockMhz() { return kernelClockMhz; }
     public double idleWatts() { return idleWatts; }
     public double maxBoardWatts() { return maxBoardWatts; }
+    public Resources resources() { return resources; }
+
+    /** True when bank {@code bank} is an HBM pseudo-channel (else DDR). */
+    public boolean isHbm(int bank) { return bank < hbmChannels; }
+
+    /** Banks that hold weights: all HBM pseudo-channels where the card has HBM, else all DDR banks. */
+    public int firstWeightBank() { return 0; }
+    public int weightBanks() { return hbmChannels > 0 ? hbmChannels : ddrBanks; }
 
     /** Memory banks the planner may place tensors in: HBM channels first, then DDR banks. */
     public int memoryBanks() { return hbmChannels + ddrBanks; }

@@ -1,0 +1,151 @@
+package dev.tokenfab.bench.report;
+
+/**
+ * The offline HTML report: one self-contained file, no CDN, no external request. The run's JSON is
+ * embedded in a {@code <script type="application/json">} element and a small inline script builds
+ * the table and the SVG bar charts (tokens/s, W, tokens/J per system, workload and batch) from it,
+ * so what the charts show is exactly what {@code bench.json} says.
+ *
+ * <p>Chart elements carry their data for tests and tooling: {@code svg.chart[data-metric]},
+ * {@code rect.bar[data-system][data-workload][data-batch][data-value][data-basis]}; unavailable figures
+ * are drawn as {@code text.na} with the reason in a {@code title}.
+ */
+public final class HtmlReport {
+    private HtmlReport() {}
+
+    /** @param json the run as written to bench.json */
+    public static String render(String json) {
+        // "</" inside a script element would end it early; "<\/" is the same JSON string
+        String embedded = json.replace("</", "<\\/");
+        return TEMPLATE.replace("%%DATA%%", embedded);
+    }
+
+    private static final String TEMPLATE = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <title>tokenfab bench report</title>
+            <style>
+              body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
+              h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+              table { border-collapse: collapse; margin: .5em 0; }
+              td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+              th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+              .measured { fill: #2b6cb0; } .modeled { fill: url(#hatch); stroke: #c05621; }
+              .basis-modeled { color: #c05621; } .basis-unavailable { color: #999; }
+              .note { color: #555; font-size: .9em; }
+              svg text { font: 12px system-ui, sans-serif; }
+            </style>
+            </head>
+            <body>
+            <h1>tokenfab bench report</h1>
+            <p class="note">Blue bars: measured. Hatched orange bars: modeled (never mixed with measured figures).
+            Grey "n/a": unavailable, hover for the reason.</p>
+            <div id="meta"></div>
+            <div id="charts"></div>
+            <h2>All figures</h2>
+            <div id="table"></div>
+            <script type="application/json" id="bench-data">%%DATA%%</script>
+            <script>
+            (function () {
+              "use strict";
+              var run = JSON.parse(document.getElementById("bench-data").textContent);
+              var SVG = "http://www.w3.org/2000/svg";
+              var CHARTS = [["tokensPerSecond", "tokens/s"], ["averageWatts", "W"], ["tokensPerJoule", "tokens/J"]];
+              function el(tag, attrs, text) {
+                var e = document.createElement(tag);
+                for (var k in attrs) e.setAttribute(k, attrs[k]);
+                if (text !== undefined) e.textContent = text;
+                return e;
+              }
+              function sv(tag, attrs, text) {
+                var e = document.createElementNS(SVG, tag);
+                for (var k in attrs) e.setAttribute(k, attrs[k]);
+                if (text !== undefined) e.textContent = text;
+                return e;
+              }
+              function fmt(v) { return v === null ? "n/a" : (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(4)).toString()); }
+
+              var meta = document.getElementById("meta");
+              var m = run.machine;
+              meta.appendChild(el("p", {}, "Machine: " + m.hostName + ", " + m.cpuModel + ", " + m.logicalCores + " cores, " + m.os
+                + (m.accelerators ? ", " + m.accelerators : "") + ". Created " + run.createdUtc + "."));
+              meta.appendChild(el("p", {}, "Versions: " + Object.keys(run.versions).map(function (k) { return k + " " + run.versions[k]; }).join(", ")));
+              var sys = el("ul", {id: "systems"});
+              run.systems.forEach(function (s) {
+                sys.appendChild(el("li", {"data-system": s.name}, s.name + ": " + s.description
+                  + (s.available ? "" : " (unavailable: " + s.unavailableReason + ")")
+                  + (s.headlineNote ? " [" + s.headlineNote + "]" : "")));
+              });
+              meta.appendChild(sys);
+
+              var charts = document.getElementById("charts");
+              CHARTS.forEach(function (c) {
+                var key = c[0], unit = c[1];
+                var rows = run.results;
+                var max = 0;
+                rows.forEach(function (r) { var f = r.figures[key]; if (f && f.value !== null && f.value > max) max = f.value; });
+                var rowH = 22, labelW = 330, barW = 420, h = rows.length * rowH + 30;
+                charts.appendChild(el("h2", {}, key + " (" + unit + ")"));
+                var svg = sv("svg", {"class": "chart", "data-metric": key, width: labelW + barW + 120, height: h,
+                                     role: "img", "aria-label": key + " per system, workload and batch"});
+                var defs = sv("defs", {});
+                var pat = sv("pattern", {id: "hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)"});
+                pat.appendChild(sv("rect", {width: 6, height: 6, fill: "#fbd38d"}));
+                pat.appendChild(sv("line", {x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#c05621", "stroke-width": 3}));
+                defs.appendChild(pat); svg.appendChild(defs);
+                rows.forEach(function (r, i) {
+                  var f = r.figures[key] || {value: null, basis: "UNAVAILABLE", source: "not reported", unit: unit};
+                  var y = 10 + i * rowH;
+                  var g = sv("g", {"class": "row", "data-system": r.system, "data-workload": r.workload, "data-batch": r.batch});
+                  g.appendChild(sv("text", {"class": "label", x: labelW - 8, y: y + 14, "text-anchor": "end"},
+                                   r.system + " \\u00b7 " + r.workload + " \\u00b7 batch " + r.batch));
+                  if (f.value === null) {
+                    var na = sv("text", {"class": "na", x: labelW + 4, y: y + 14, fill: "#999"}, "n/a");
+                    na.appendChild(sv("title", {}, f.source));
+                    g.appendChild(na);
+                  } else {
+                    var w = max > 0 ? Math.max(1, barW * f.value / max) : 1;
+                    var bar = sv("rect", {"class": "bar " + f.basis.toLowerCase(), x: labelW, y: y + 2, width: w, height: rowH - 6,
+                                          "data-system": r.system, "data-workload": r.workload, "data-batch": r.batch,
+                                          "data-value": String(f.value), "data-basis": f.basis});
+                    bar.appendChild(sv("title", {}, f.basis.toLowerCase() + ": " + f.source));
+                    g.appendChild(bar);
+                    g.appendChild(sv("text", {"class": "value", x: labelW + w + 6, y: y + 14}, fmt(f.value) + " " + unit
+                                     + (f.basis === "MODELED" ? " (modeled)" : "")));
+                  }
+                  svg.appendChild(g);
+                });
+                charts.appendChild(svg);
+                var reasons = [];
+                rows.forEach(function (r) { var f = r.figures[key]; if (f && f.value === null && reasons.indexOf(f.source) < 0) reasons.push(f.source); });
+                if (reasons.length) charts.appendChild(el("p", {"class": "note na-reasons", "data-metric": key}, "n/a because: " + reasons.join(" | ")));
+              });
+
+              var keys = [];
+              run.results.forEach(function (r) { Object.keys(r.figures).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
+              var t = el("table", {id: "figures"});
+              var head = el("tr", {});
+              ["system", "workload", "batch", "requests"].forEach(function (h) { head.appendChild(el("th", {"class": "l"}, h)); });
+              keys.forEach(function (k) { head.appendChild(el("th", {}, k)); });
+              t.appendChild(head);
+              run.results.forEach(function (r) {
+                var tr = el("tr", {});
+                [r.system, r.workload, r.batch, r.requests].forEach(function (v) { tr.appendChild(el("td", {"class": "l"}, String(v))); });
+                keys.forEach(function (k) {
+                  var f = r.figures[k];
+                  var td = el("td", {"class": "basis-" + (f ? f.basis.toLowerCase() : "unavailable"), title: f ? f.basis.toLowerCase() + ": " + f.source : ""},
+                              f ? fmt(f.value) + (f.value === null ? "" : " " + f.unit) + (f.basis === "MODELED" ? " (modeled)" : "") : "");
+                  tr.appendChild(td);
+                });
+                t.appendChild(tr);
+              });
+              document.getElementById("table").appendChild(t);
+              document.body.setAttribute("data-rendered", "true");
+            })();
+            </script>
+            </body>
+            </html>
+            """;
+}

@@ -1,0 +1,152 @@
+package dev.tokenfab.host.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.host.device.Device;
+import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.DeviceInfo;
+import dev.tokenfab.host.device.Devices;
+import dev.tokenfab.host.runtime.Decoder;
+import dev.tokenfab.host.runtime.Generator;
+import dev.tokenfab.host.runtime.ModelConfig;
+import dev.tokenfab.host.runtime.Sampler;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code run}: generates tokens from a model package on a device. Prints the token ids and a few
+ * figures, each labeled: measured host wall time (this JVM, this CPU) or modeled card figures (from
+ * the package's plan and the platform's datasheet numbers).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Generate tokens from a model package on a device (emu, xrt, opencl).")
+public final class RunCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PACKAGE", description = "model package directory (*.tfpkg)")
+    Path packageDir;
+
+    @Option(names = "--device", defaultValue = "emu", description = "emu | xrt | opencl (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--prompt-ids", split = ",", required = true, paramLabel = "ID", description = "prompt token ids, e.g. 1,2,3,4")
+    int[] promptIds;
+
+    @Option(names = "--max-new-tokens", defaultValue = "16", description = "tokens to generate (default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "keep the k most likely tokens; 0 = all")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "nucleus mass in (0, 1]; 1 = all")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "sampling seed")
+    long seed;
+
+    @Option(names = "--json", description = "print one JSON object instead of text")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws CompileException, DeviceException, java.io.IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        RunOutcome r = execute(packageDir, Devices.parseKind(device), promptIds, maxNewTokens,
+                new Sampler.Settings(temperature, topK, topP, seed));
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.toJson()));
+        } else {
+            out.println("generated ids: " + Arrays.toString(r.result().generatedIds()) + " (" + r.result().finish() + ")");
+            out.print(r.table());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Everything one run produced, with the figures labeled. */
+    public record RunOutcome(Path packageDir, DeviceInfo device, ModelConfig config, Generator.Result result,
+                             String hostCpu, ModeledCard modeled) {
+
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("package", packageDir.toString());
+            m.put("device", device.kind().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("deviceName", device.name());
+            m.put("promptIds", result.promptIds());
+            m.put("generatedIds", result.generatedIds());
+            m.put("finishReason", result.finish().name());
+            Map<String, Object> measured = new LinkedHashMap<>();
+            measured.put("label", "measured");
+            measured.put("on", "host wall time (System.nanoTime) of each decode step, " + (device.emulatedCompute()
+                    ? "kernels emulated on the host CPU" : "kernels on " + device.name()));
+            measured.put("hostCpu", hostCpu);
+            measured.put("prefillMillis", result.prefillNanos() / 1e6);
+            measured.put("millisPerToken", Arrays.stream(result.tokenNanos()).mapToDouble(n -> n / 1e6).toArray());
+            measured.put("tokensPerSecond", finiteOrNull(result.measuredTokensPerSecond()));
+            measured.put("tokensPerSecondFrom", "second generated token on (the first carries the prefill)");
+            m.put("measured", measured);
+            m.put("modeled", modeled.toJson());
+            return m;
+        }
+
+        public String table() {
+            StringBuilder sb = new StringBuilder();
+            row(sb, "host tokens/s", result.measuredTokensPerSecond(), "measured", "host wall time, " + hostCpu
+                    + (device.emulatedCompute() ? ", emulated kernels" : ""));
+            row(sb, "card tokens/s", modeled.tokensPerSecond(), "modeled", modeled.from());
+            row(sb, "card W", modeled.watts(), "modeled", modeled.from());
+            row(sb, "card tokens/J", modeled.tokensPerJoule(), "modeled", modeled.from());
+            row(sb, "HBM roofline tokens/s", modeled.rooflineTokensPerSecond(), "modeled", modeled.rooflineFrom());
+            return sb.toString();
+        }
+
+        private static void row(StringBuilder sb, String name, double value, String label, String from) {
+            String v = Double.isFinite(value) ? String.format(java.util.Locale.ROOT, "%12.2f", value) : String.format("%12s", "n/a");
+            sb.append(String.format(java.util.Locale.ROOT, "%-22s %s  %-8s  %s%n", name, v, label, from));
+        }
+
+        private static Double finiteOrNull(double v) { return Double.isFinite(v) ? v : null; }
+    }
+
+    /**
+     * Loads the package, opens the device, uploads, generates. Library entry point of {@code run}
+     * (and of {@code demo}).
+     *
+     * @throws CompileException the package reader's typed error (checksum, version, missing file)
+     * @throws DeviceException  when the device is unavailable or a kernel fails
+     */
+    public static RunOutcome execute(Path packageDir, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
+                                     Sampler.Settings sampling) throws CompileException, DeviceException {
+        Manifest manifest = Packages.open(packageDir);
+        ModelConfig config = ModelConfig.from(manifest);
+        for (int id : promptIds) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("--prompt-ids: token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+        }
+        if (promptIds.length + maxNewTokens > config.model().maxContextTokens()) {
+            throw new IllegalArgumentException("prompt (" + promptIds.length + ") + --max-new-tokens (" + maxNewTokens
+                    + ") exceeds the model's context of " + config.model().maxContextTokens() + " tokens");
+        }
+        try (Device dev = Devices.open(kind, config.platform());
+             Decoder decoder = Decoder.load(dev, manifest, packageDir, Decoder.Options.forBatch(config.model(), 1))) {
+            Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false);
+            int context = promptIds.length + result.generatedIds().length;
+            ModeledCard modeled = ModeledCard.of(packageDir, manifest, config.platform(), context);
+            return new RunOutcome(packageDir, dev.info(), config, result, HostCpu.model(), modeled);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tokenfab.host.device;
+
+import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.kernels.Kernel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Opens a {@link Device} by kind. Backends plug in here: {@code emu} is the C-simulation of the
+ * kernels; {@code xrt} and {@code opencl} are refused until their backends are part of the build.
+ */
+public final class Devices {
+    private Devices() {}
+
+    /** Parses "emu", "xrt" or "opencl" (case-insensitive); the error lists the allowed values. */
+    public static DeviceInfo.Kind parseKind(String name) {
+        for (DeviceInfo.Kind k : DeviceInfo.Kind.values()) if (k.name().equalsIgnoreCase(name)) return k;
+        throw new IllegalArgumentException("unknown device '" + name + "'; allowed: emu, xrt, opencl");
+    }
+
+    /**
+     * Opens a device of {@code kind} for a package planned for {@code platform}.
+     *
+     * @throws DeviceException UNAVAILABLE when the backend cannot be used in this build or environment
+     */
+    public static Device open(DeviceInfo.Kind kind, Platform platform) throws DeviceException {
+        return switch (kind) {
+            case EMU -> new EmuDevice(platform, emulationKernels());
+            case XRT, OPENCL -> throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE,
+                    "device " + kind.name().toLowerCase(Locale.ROOT) + ": not available in this build yet; use --device emu");
+        };
+    }
+
+    /** System property naming a kernel shared library to use instead of the bundled one (for kernel development). */
+    public static final String KERNEL_LIBRARY_PROPERTY = "tokenfab.kernelLibrary";
+
+    /** The C-simulation kernels: the library named by {@value #KERNEL_LIBRARY_PROPERTY}, else the one hls-kernels bundles. */
+    static EmuDevice.KernelBinding emulationKernels() throws DeviceException {
+        String override = System.getProperty(KERNEL_LIBRARY_PROPERTY);
+        if (override != null) return libraryBinding(Path.of(override));
+        return bundledKernels();
+    }
+
+    static EmuDevice.KernelBinding bundledKernels() throws DeviceException {
+        throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "the kernel library is not in this build yet; set -D"
+                + KERNEL_LIBRARY_PROPERTY + "=/path/to/libtokenfab_kernels.so");
+    }
+
+    /**
+     * Binds kernels by symbol in a shared library (loaded for the life of the JVM: kernels may be
+     * bound by several devices).
+     *
+     * @throws DeviceException UNAVAILABLE naming the file when it is missing
+     */
+    public static EmuDevice.KernelBinding libraryBinding(Path library) throws DeviceException {
+        if (!Files.isReadable(library)) {
+            throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "kernel library " + library + " not found or not readable");
+        }
+        SymbolLookup lookup = SymbolLookup.libraryLookup(library, Arena.global());
+        Linker linker = Linker.nativeLinker();
+        return (Kernel k) -> {
+            MemorySegment symbol = lookup.find(k.symbol()).orElseThrow(() -> new DeviceException(
+                    DeviceException.ErrorCode.BAD_BINARY, library + " has no symbol " + k.symbol()));
+            return linker.downcallHandle(symbol, k.descriptor());
+        };
+    }
+}

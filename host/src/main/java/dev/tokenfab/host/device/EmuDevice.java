@@ -1,0 +1,242 @@
+package dev.tokenfab.host.device;
+
+import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.kernels.Kernel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The emulated card: the memory banks of a {@link Platform} backed by host memory, and the HLS
+ * kernels' C-simulation build called through FFM on those buffers. Compute is real (the same C++
+ * sources synthesis uses); timing and power of the card are not measured here, only modeled from
+ * the plan.
+ *
+ * <p>Each buffer owns a shared {@link Arena}: closing it returns its memory and its bytes to the
+ * bank's budget. Bank capacities come from the platform, so a plan that overfills a pseudo-channel
+ * fails here as it would on the card ({@code OUT_OF_MEMORY}). Not thread-safe (as {@link Device}).
+ */
+public final class EmuDevice implements Device {
+
+    /** Resolves a kernel to its FFM downcall handle (the C-simulation library). */
+    @FunctionalInterface
+    public interface KernelBinding {
+        MethodHandle handle(Kernel kernel) throws DeviceException;
+    }
+
+    /** Host allocations are aligned like XRT BOs (4 KiB pages) so kernels see the card's alignment. */
+    private static final long BUFFER_ALIGNMENT_BYTES = 4096;
+
+    private final Platform platform;
+    private final KernelBinding binding;
+    private final DeviceInfo info;
+    private final long[] usedBytesByBank;
+    private final Set<EmuBuffer> openBuffers = new LinkedHashSet<>();
+    private final Map<Kernel, MethodHandle> handles = new EnumMap<>(Kernel.class);
+    private boolean closed;
+
+    public EmuDevice(Platform platform, KernelBinding binding) {
+        this.platform = Objects.requireNonNull(platform, "platform");
+        this.binding = Objects.requireNonNull(binding, "binding");
+        List<DeviceInfo.Bank> banks = new ArrayList<>();
+        for (int i = 0; i < platform.memoryBanks(); i++) {
+            String tag = i < platform.hbmChannels() ? "HBM[" + i + "]" : "DDR[" + (i - platform.hbmChannels()) + "]";
+            banks.add(new DeviceInfo.Bank(i, tag, platform.bankBytes(i)));
+        }
+        this.info = new DeviceInfo(DeviceInfo.Kind.EMU, "emulated " + platform.vitisPlatform(), List.copyOf(banks), true);
+        this.usedBytesByBank = new long[banks.size()];
+    }
+
+    public Platform platform() { return platform; }
+
+    @Override
+    public DeviceInfo info() { return info; }
+
+    /** Bytes currently allocated in {@code bank}. */
+    public long usedBytes(int bank) {
+        checkOpen();
+        checkBankIndex(bank);
+        return usedBytesByBank[bank];
+    }
+
+    private void checkBankIndex(int bank) {
+        if (bank < 0 || bank >= usedBytesByBank.length) {
+            throw new IllegalArgumentException("bank " + bank + " not in [0, " + usedBytesByBank.length + ")");
+        }
+    }
+
+    @Override
+    public DeviceBuffer allocate(int bank, long sizeBytes) throws DeviceException {
+        checkOpen();
+        if (bank < 0 || bank >= usedBytesByBank.length) {
+            throw new DeviceException(DeviceException.ErrorCode.BAD_BANK, "bank " + bank + " not in the memory topology of "
+                    + platform.name() + " (banks 0.." + (usedBytesByBank.length - 1) + ")");
+        }
+        if (sizeBytes <= 0) {
+            throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "buffer size must be positive, was " + sizeBytes);
+        }
+        long capacity = platform.bankBytes(bank);
+        if (usedBytesByBank[bank] + sizeBytes > capacity) {
+            throw new DeviceException(DeviceException.ErrorCode.OUT_OF_MEMORY, "bank " + info.banks().get(bank).tag()
+                    + ": " + sizeBytes + " bytes requested, " + (capacity - usedBytesByBank[bank]) + " of " + capacity + " free");
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment segment;
+        try {
+            segment = arena.allocate(sizeBytes, BUFFER_ALIGNMENT_BYTES);
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            throw new DeviceException(DeviceException.ErrorCode.OUT_OF_MEMORY, "host memory for " + sizeBytes
+                    + " bytes in emulated bank " + bank + ": " + e.getMessage(), e);
+        }
+        usedBytesByBank[bank] += sizeBytes;
+        EmuBuffer buffer = new EmuBuffer(this, bank, arena, segment);
+        openBuffers.add(buffer);
+        return buffer;
+    }
+
+    @Override
+    public void write(DeviceBuffer dst, long offsetBytes, MemorySegment src) throws DeviceException {
+        EmuBuffer b = own(dst);
+        checkRange(b, offsetBytes, src.byteSize());
+        MemorySegment.copy(src, 0, b.segment, offsetBytes, src.byteSize());
+    }
+
+    @Override
+    public void read(DeviceBuffer src, long offsetBytes, MemorySegment dst) throws DeviceException {
+        EmuBuffer b = own(src);
+        checkRange(b, offsetBytes, dst.byteSize());
+        MemorySegment.copy(b.segment, offsetBytes, dst, 0, dst.byteSize());
+    }
+
+    @Override
+    public int launch(Kernel kernel, KernelArg... args) throws DeviceException {
+        checkOpen();
+        List<Kernel.Arg> formal = kernel.args();
+        if (args.length != formal.size()) {
+            throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, kernel.symbol() + " takes " + formal.size()
+                    + " arguments " + formal.stream().map(Kernel.Arg::name).toList() + ", got " + args.length);
+        }
+        Object[] actual = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Kernel.Arg f = formal.get(i);
+            KernelArg a = Objects.requireNonNull(args[i], "argument " + f.name());
+            actual[i] = switch (f.kind()) {
+                case POINTER -> switch (a) {
+                    case KernelArg.Buffer(DeviceBuffer buf, long off) -> {
+                        EmuBuffer b = own(buf);
+                        if (off < 0 || off >= b.sizeBytes()) {
+                            throw new DeviceException(DeviceException.ErrorCode.OUT_OF_RANGE, kernel.symbol() + " argument "
+                                    + f.name() + ": offset " + off + " outside buffer of " + b.sizeBytes() + " bytes in bank " + b.bank);
+                        }
+                        yield b.segment.asSlice(off);
+                    }
+                    case KernelArg.Null n -> MemorySegment.NULL;
+                    default -> throw badKind(kernel, f, a);
+                };
+                case INT -> a instanceof KernelArg.I32(int v) ? (Object) v : throwBadKind(kernel, f, a);
+                case FLOAT -> a instanceof KernelArg.F32(float v) ? (Object) v : throwBadKind(kernel, f, a);
+            };
+        }
+        MethodHandle handle = handle(kernel);
+        try {
+            Object result = handle.invokeWithArguments(actual);
+            return result instanceof Integer r ? r : 0;
+        } catch (Throwable t) {
+            throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, kernel.symbol() + ": " + t, t);
+        }
+    }
+
+    private MethodHandle handle(Kernel kernel) throws DeviceException {
+        MethodHandle h = handles.get(kernel);
+        if (h == null) {
+            h = binding.handle(kernel);
+            handles.put(kernel, h);
+        }
+        return h;
+    }
+
+    private static DeviceException badKind(Kernel kernel, Kernel.Arg f, KernelArg a) {
+        return new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, kernel.symbol() + " argument " + f.name()
+                + " is " + f.kind() + ", got " + a.getClass().getSimpleName());
+    }
+
+    private static Object throwBadKind(Kernel kernel, Kernel.Arg f, KernelArg a) throws DeviceException {
+        throw badKind(kernel, f, a);
+    }
+
+    private EmuBuffer own(DeviceBuffer buffer) throws DeviceException {
+        checkOpen();
+        if (!(buffer instanceof EmuBuffer b) || b.device != this) {
+            throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "buffer " + buffer + " does not belong to this device");
+        }
+        b.checkOpen();
+        return b;
+    }
+
+    private static void checkRange(EmuBuffer b, long offsetBytes, long lengthBytes) throws DeviceException {
+        if (offsetBytes < 0 || lengthBytes < 0 || offsetBytes > b.sizeBytes() - lengthBytes) {
+            throw new DeviceException(DeviceException.ErrorCode.OUT_OF_RANGE, "range [" + offsetBytes + ", "
+                    + (offsetBytes + lengthBytes) + ") outside buffer of " + b.sizeBytes() + " bytes in bank " + b.bank);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("EmuDevice is closed");
+    }
+
+    /** Closes every buffer still open, then the device. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        for (EmuBuffer b : List.copyOf(openBuffers)) b.close();
+        handles.clear();
+        closed = true;
+    }
+
+    @Override
+    public String toString() { return info.name(); }
+
+    /** Host memory standing in for one bank's buffer. */
+    private static final class EmuBuffer implements DeviceBuffer {
+        private final EmuDevice device;
+        private final int bank;
+        private final Arena arena;
+        private final MemorySegment segment;
+        private boolean closed;
+
+        EmuBuffer(EmuDevice device, int bank, Arena arena, MemorySegment segment) {
+            this.device = device;
+            this.bank = bank;
+            this.arena = arena;
+            this.segment = segment;
+        }
+
+        void checkOpen() {
+            if (closed) throw new IllegalStateException("EmuBuffer (bank " + bank + ", " + segment.byteSize() + " bytes) is closed");
+        }
+
+        @Override public int bank() { checkOpen(); return bank; }
+
+        @Override public long sizeBytes() { checkOpen(); return segment.byteSize(); }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            device.usedBytesByBank[bank] -= segment.byteSize();
+            device.openBuffers.remove(this);
+            arena.close();
+        }
+
+        @Override
+        public String toString() { return "EmuBuffer[bank=" + bank + ", " + segment.byteSize() + " bytes" + (closed ? ", closed" : "") + "]"; }
+    }
+}

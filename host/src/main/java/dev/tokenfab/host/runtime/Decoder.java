@@ -1,0 +1,303 @@
+package dev.tokenfab.host.runtime;
+
+import static dev.tokenfab.host.device.KernelArg.f32;
+import static dev.tokenfab.host.device.KernelArg.i32;
+
+import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.host.device.Device;
+import dev.tokenfab.host.device.DeviceBuffer;
+import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.KernelArg;
+import dev.tokenfab.kernels.Kernel;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The decode step on a {@link Device}: {@code forward(sequence, token, position)} returns the
+ * logits (llama2.c's {@code forward}). Every operation is one kernel launch on device buffers; the
+ * GEMV kernel is picked by the tensor's {@link PackedFormat}. {@link #forwardBatch} runs several
+ * sequences through one step with every GEMV batched (each weight read once per step) and attention
+ * per sequence. Not thread-safe.
+ */
+public final class Decoder implements AutoCloseable {
+
+    /** Tokens per KV page: 16 as in vLLM's default block size, a multiple of the 64-byte HBM beat at fp16/int8 with headDim >= 32. */
+    public static final int DEFAULT_PAGE_TOKENS = 16;
+
+    /**
+     * Sizing and placement of the runtime state.
+     *
+     * @param maxBatch        sequences one step can carry
+     * @param pageTokens      positions per KV page
+     * @param totalPages      pages in each layer's K and V pool
+     * @param kvBanks         [layer][0 = K, 1 = V] bank of each pool (the plan's KV placement), or null: layer l in bank l mod banks
+     * @param activationBank  bank of the activation buffers
+     */
+    public record Options(int maxBatch, int pageTokens, int totalPages, int[][] kvBanks, int activationBank) {
+
+        public Options(int maxBatch, int pageTokens, int totalPages) { this(maxBatch, pageTokens, totalPages, null, 0); }
+
+        /** Room for {@code maxBatch} sequences of full context. */
+        public static Options forBatch(DecoderConfig c, int maxBatch) {
+            return new Options(maxBatch, DEFAULT_PAGE_TOKENS, maxBatch * Math.ceilDiv(c.maxContextTokens(), DEFAULT_PAGE_TOKENS));
+        }
+
+        public Options withPlacement(int[][] kvBanks, int activationBank) {
+            return new Options(maxBatch, pageTokens, totalPages, kvBanks, activationBank);
+        }
+    }
+
+    private final Device device;
+    private final ModelConfig config;
+    private final DecoderConfig c;
+    private final DeviceWeights w;
+    private final KvCache kv;
+    private final DecodeState s;
+    private final float attentionScale;
+
+    private Decoder(Device device, ModelConfig config, DeviceWeights weights, KvCache kv, DecodeState state) {
+        this.device = device;
+        this.config = config;
+        this.c = config.model();
+        this.w = weights;
+        this.kv = kv;
+        this.s = state;
+        this.attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
+    }
+
+    /**
+     * Uploads the package's weights and allocates the KV cache and activations on {@code device},
+     * in the banks {@code options} names (without a plan: KV pools of layer l in bank l mod banks,
+     * spread over pseudo-channels like the weights).
+     */
+    public static Decoder load(Device device, Manifest manifest, Path packageDir, Options options) throws DeviceException {
+        ModelConfig config = ModelConfig.from(manifest);
+        int banks = device.info().banks().size();
+        DeviceWeights weights = DeviceWeights.upload(device, manifest, packageDir);
+        KvCache kv = null;
+        try {
+            int[][] kb = options.kvBanks();
+            kv = kb == null ? new KvCache(device, config, options.pageTokens(), options.totalPages(), l -> l % banks)
+                    : new KvCache(device, config, options.pageTokens(), options.totalPages(), l -> kb[l][0], l -> kb[l][1]);
+            DecodeState state = new DecodeState(device, config.model(), options.maxBatch(), options.activationBank());
+            return new Decoder(device, config, weights, kv, state);
+        } catch (DeviceException | RuntimeException e) {
+            if (kv != null) kv.close();
+            weights.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() { return config; }
+
+    public KvCache kvCache() { return kv; }
+
+    public DeviceWeights weights() { return w; }
+
+    public Device device() { return device; }
+
+    /** Logits of {@code token} at {@code position} of {@code seq} (vocab floats; hidden floats for a body-only model). */
+    public float[] forward(KvCache.Sequence seq, int token, int position) throws DeviceException, KvCacheException {
+        return forwardBatch(List.of(seq), new int[] {token}, new int[] {position})[0];
+    }
+
+    /**
+     * One decode step for each sequence: {@code tokens[b]} at {@code positions[b]} of {@code seqs.get(b)}.
+     * KV room is reserved for every sequence before anything runs, so a full cache fails the whole
+     * step cleanly ({@link KvCacheException}) and no sequence's cache is touched.
+     */
+    public float[][] forwardBatch(List<KvCache.Sequence> seqs, int[] tokens, int[] positions) throws DeviceException, KvCacheException {
+        int batch = seqs.size();
+        if (batch == 0 || batch > s.maxBatch || tokens.length != batch || positions.length != batch) {
+            throw new IllegalArgumentException("batch of " + batch + " sequences, " + tokens.length + " tokens, " + positions.length
+                    + " positions; this decoder takes 1.." + s.maxBatch + " of each");
+        }
+        for (int b = 0; b < batch; b++) {
+            if (tokens[b] < 0 || tokens[b] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[b] + " outside the vocabulary [0, " + c.vocabSize() + ")");
+            }
+            if (seqs.get(b).isClosed()) throw new IllegalStateException("sequence " + seqs.get(b).id() + " is closed");
+        }
+        for (int b = 0; b < batch; b++) {
+            KvCache.Status st = kv.reserve(seqs.get(b), positions[b]);
+            if (st != KvCache.Status.OK) {
+                throw new KvCacheException(st, seqs.get(b).id(), "KV cache: " + st + " for sequence " + seqs.get(b).id()
+                        + " at position " + positions[b] + " (" + kv.pages().freePages() + " of " + kv.pages().totalPages()
+                        + " pages free, " + kv.pageTokens() + " tokens per page, context " + c.maxContextTokens() + ")");
+            }
+        }
+        // embed: x[b] = tok_embeddings[token] (+ pos_embeddings[position])
+        for (int b = 0; b < batch; b++) {
+            embedRow(w.tokenEmbedding, tokens[b], s.x, b);
+            if (w.positionEmbedding != null) addPositionRow(positions[b], b);
+        }
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (c.family() == DecoderConfig.Family.LLAMA) llamaBlock(l, seqs, positions, batch);
+            else gpt2Block(l, seqs, positions, batch);
+        }
+        // final norm, then classifier (or the final hidden state of a body-only export)
+        norm(s.x, w.finalNorm, w.finalNormBias, c.hiddenSize(), batch, w.lmHead == null ? s.logits : s.xb);
+        if (w.lmHead != null) gemv(w.lmHead, KernelArg.NULL, s.xb, s.logits, batch);
+        device.read(s.logits, 0, s.hostLogits.asSlice(0, (long) batch * s.outputDim * Float.BYTES));
+        float[][] out = new float[batch][];
+        for (int b = 0; b < batch; b++) out[b] = s.hostLogitsRow(b);
+        return out;
+    }
+
+    /** Llama block: rmsnorm, q/k/v, RoPE, KV write, attention, o + residual, rmsnorm, SwiGLU MLP + residual. */
+    private void llamaBlock(int l, List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
+        DeviceWeights.Layer lw = w.layers.get(l);
+        norm(s.x, lw.attnNorm(), lw.attnNormBias(), c.hiddenSize(), batch, s.xb);
+        gemv(lw.wq(), lw.bq(), s.xb, s.q, batch);
+        gemv(lw.wk(), lw.bk(), s.xb, s.k, batch);
+        gemv(lw.wv(), lw.bv(), s.xb, s.v, batch);
+        for (int b = 0; b < batch; b++) {
+            rope(s.q, b, c.queryDim(), c.numHeads(), positions[b]);
+            rope(s.k, b, c.kvDim(), c.numKvHeads(), positions[b]);
+        }
+        attention(l, seqs, positions, batch);
+        gemv(lw.wo(), lw.bo(), s.att, s.xb2, batch);
+        add(s.x, s.xb2, c.hiddenSize() * batch);
+
+        norm(s.x, lw.mlpNorm(), lw.mlpNormBias(), c.hiddenSize(), batch, s.xb);
+        gemv(lw.wGate(), lw.bGate(), s.xb, s.hb, batch);
+        gemv(lw.wUp(), lw.bUp(), s.xb, s.hb2, batch);
+        launch(Kernel.SWIGLU, arg(s.hb), arg(s.hb2), arg(s.hb), i32(c.intermediateSize() * batch));
+        gemv(lw.wDown(), lw.bDown(), s.hb, s.xb2, batch);
+        add(s.x, s.xb2, c.hiddenSize() * batch);
+    }
+
+    /** GPT-2 block: layernorm (bias), q/k/v (+bias), KV write, attention, o + residual, layernorm, fc + gelu, proj + residual. */
+    private void gpt2Block(int l, List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
+        DeviceWeights.Layer lw = w.layers.get(l);
+        norm(s.x, lw.attnNorm(), lw.attnNormBias(), c.hiddenSize(), batch, s.xb);
+        gemv(lw.wq(), lw.bq(), s.xb, s.q, batch);
+        gemv(lw.wk(), lw.bk(), s.xb, s.k, batch);
+        gemv(lw.wv(), lw.bv(), s.xb, s.v, batch);
+        attention(l, seqs, positions, batch);
+        gemv(lw.wo(), lw.bo(), s.att, s.xb2, batch);
+        add(s.x, s.xb2, c.hiddenSize() * batch);
+
+        norm(s.x, lw.mlpNorm(), lw.mlpNormBias(), c.hiddenSize(), batch, s.xb);
+        gemv(lw.wUp(), lw.bUp(), s.xb, s.hb, batch);
+        Kernel gelu = c.activation() == DecoderConfig.Activation.GELU_ERF ? Kernel.GELU_ERF : Kernel.GELU_TANH;
+        launch(gelu, arg(s.hb), arg(s.hb), i32(c.intermediateSize() * batch));
+        gemv(lw.wDown(), lw.bDown(), s.hb, s.xb2, batch);
+        add(s.x, s.xb2, c.hiddenSize() * batch);
+    }
+
+    /** Writes each sequence's k/v into its pages, then attends over its positions [0, position]. */
+    private void attention(int l, List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
+        KernelArg kScales = nullable(kv.kScales(l));
+        KernelArg vScales = nullable(kv.vScales(l));
+        for (int b = 0; b < batch; b++) {
+            KernelArg table = arg(seqs.get(b).pageTableBuffer());
+            launch(Kernel.KV_WRITE, arg(kv.kPool(l)), kScales, arg(kv.vPool(l)), vScales, table, i32(positions[b]),
+                    row(s.k, b, c.kvDim()), row(s.v, b, c.kvDim()), i32(c.numKvHeads()), i32(c.headDim()),
+                    i32(kv.pageTokens()), i32(kv.kernelDtype()));
+            launch(Kernel.ATTENTION, row(s.q, b, c.queryDim()), arg(kv.kPool(l)), kScales, arg(kv.vPool(l)), vScales, table,
+                    row(s.att, b, c.queryDim()), i32(c.numHeads()), i32(c.numKvHeads()), i32(c.headDim()),
+                    i32(positions[b] + 1), i32(kv.pageTokens()), i32(kv.kernelDtype()), f32(attentionScale));
+        }
+    }
+
+    // ---- one kernel per helper ---------------------------------------------------------------
+
+    /**
+     * y[b] = W x[b] (+ bias), the GEMV kernel of W's packed format, batch rows at once, one launch
+     * per row shard (each shard on its own memory port). A shard's output rows land in place for
+     * batch 1; for a batch they go through {@code scratch} ([batch][shardRows]) and are copied into
+     * y's rows, because the GEMV ABI has no output row stride.
+     */
+    private void gemv(DeviceWeights.Matrix m, KernelArg bias, DeviceBuffer x, DeviceBuffer y, int batch) throws DeviceException {
+        for (DeviceWeights.Shard sh : m.shards()) {
+            boolean direct = m.shards().size() == 1 || batch == 1;
+            KernelArg out = direct ? KernelArg.of(y, (long) sh.rowStart() * Float.BYTES) : arg(s.scratch);
+            KernelArg shardBias = bias instanceof KernelArg.Buffer(DeviceBuffer b, long off)
+                    ? KernelArg.of(b, off + (long) sh.rowStart() * Float.BYTES) : bias;
+            switch (m.format()) {
+                case Q8_CHANNEL -> launch(Kernel.GEMV_Q8, sh.data(), sh.scales(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch));
+                case Q4_GROUP -> launch(Kernel.GEMV_Q4, sh.data(), sh.scales(), sh.zeros(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()),
+                        i32(m.groupSize()), i32(batch));
+                case F16 -> launch(Kernel.GEMV_F16, sh.data(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch));
+                case F32 -> throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "tensor " + m.name()
+                        + " is F32: no GEMV kernel reads F32 matrices; compile the package with fp16, int8 or int4 weights");
+            }
+            if (!direct) {
+                for (int b = 0; b < batch; b++) {
+                    launch(Kernel.ADD, KernelArg.of(s.scratch, (long) b * sh.rows() * Float.BYTES), arg(s.zeros),
+                            KernelArg.of(y, ((long) b * m.rows() + sh.rowStart()) * Float.BYTES), i32(sh.rows()));
+                }
+            }
+        }
+    }
+
+    /** out[b] = table[row], dequantized to float. */
+    private void embedRow(DeviceWeights.Matrix t, int rowIndex, DeviceBuffer out, int b) throws DeviceException {
+        KernelArg dst = row(out, b, t.cols());
+        DeviceWeights.Shard sh = t.shardOf(rowIndex);
+        int r = rowIndex - sh.rowStart();
+        switch (t.format()) {
+            case Q8_CHANNEL -> launch(Kernel.EMBED_Q8, sh.data(), sh.scales(), i32(r), dst, i32(t.cols()));
+            case Q4_GROUP -> launch(Kernel.EMBED_Q4, sh.data(), sh.scales(), sh.zeros(), i32(r), dst, i32(t.cols()), i32(t.groupSize()));
+            case F16 -> launch(Kernel.EMBED_F16, sh.data(), i32(r), dst, i32(t.cols()));
+            case F32 -> launch(Kernel.ADD, f32Row(sh, r, t.cols()), arg(s.zeros), dst, i32(t.cols())); // copy: the SPI has no device-to-device copy
+        }
+    }
+
+    /** Row r of an F32 shard, in place. */
+    private static KernelArg f32Row(DeviceWeights.Shard sh, int r, int cols) {
+        KernelArg.Buffer data = (KernelArg.Buffer) sh.data();
+        return KernelArg.of(data.buffer(), data.offsetBytes() + (long) r * cols * Float.BYTES);
+    }
+
+    /** x[b] += pos_embeddings[position]. */
+    private void addPositionRow(int position, int b) throws DeviceException {
+        DeviceWeights.Matrix t = w.positionEmbedding;
+        KernelArg xb = row(s.x, b, c.hiddenSize());
+        if (t.format() == PackedFormat.F32) {
+            DeviceWeights.Shard sh = t.shardOf(position);
+            launch(Kernel.ADD, xb, f32Row(sh, position - sh.rowStart(), t.cols()), xb, i32(c.hiddenSize()));
+        } else {
+            embedRow(t, position, s.pos, 0);
+            launch(Kernel.ADD, xb, arg(s.pos), xb, i32(c.hiddenSize()));
+        }
+    }
+
+    private void norm(DeviceBuffer x, KernelArg weight, KernelArg bias, int n, int batch, DeviceBuffer y) throws DeviceException {
+        if (c.norm() == DecoderConfig.NormKind.RMS_NORM) {
+            launch(Kernel.RMSNORM, arg(x), weight, arg(y), i32(n), f32(c.normEpsilon()), i32(batch));
+        } else {
+            launch(Kernel.LAYERNORM, arg(x), weight, bias, arg(y), i32(n), f32(c.normEpsilon()), i32(batch));
+        }
+    }
+
+    private void rope(DeviceBuffer buf, int b, int rowElems, int heads, int position) throws DeviceException {
+        launch(Kernel.ROPE, row(buf, b, rowElems), i32(heads), i32(c.headDim()), i32(c.rotaryDim()), i32(position),
+                f32(c.ropeTheta()), i32(c.ropeLayout() == DecoderConfig.RopeLayout.INTERLEAVED ? 1 : 0));
+    }
+
+    /** a += b over n floats. */
+    private void add(DeviceBuffer a, DeviceBuffer b, int n) throws DeviceException {
+        launch(Kernel.ADD, arg(a), arg(b), arg(a), i32(n));
+    }
+
+    private int launch(Kernel k, KernelArg... args) throws DeviceException { return device.launch(k, args); }
+
+    private static KernelArg arg(DeviceBuffer b) { return KernelArg.of(b); }
+
+    private static KernelArg nullable(DeviceBuffer b) { return b == null ? KernelArg.NULL : KernelArg.of(b); }
+
+    /** Row b of a [batch][rowElems] float buffer. */
+    private static KernelArg row(DeviceBuffer buf, int b, int rowElems) { return KernelArg.of(buf, (long) b * rowElems * Float.BYTES); }
+
+    /** Frees the state, the KV cache and the weights, in reverse order of creation. The device stays open. */
+    @Override
+    public void close() {
+        s.close();
+        kv.close();
+        w.close();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.tokenfab.compiler.cli;
+
+import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.Compiler;
+import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.compiler.quant.CalibrationStats;
+import dev.tokenfab.compiler.quant.QuantSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code compile model.onnx --quant int4 --platform u280 -o model.tfpkg}: import, validate, quantize,
+ * plan and write a model package. On success prints a short summary (modeled figures labeled as
+ * such); on failure one line on stderr and exit code 1, with nothing written.
+ */
+@Command(name = "compile", mixinStandardHelpOptions = true,
+        description = "Compile an ONNX decoder into a tokenfab model package (weights per HBM bank, dataflow plan, reports).")
+public final class CompileCommand implements Callable<Integer> {
+
+    /** Exit code of a compile error (picocli uses 2 for usage errors). */
+    public static final int EXIT_COMPILE_ERROR = 1;
+
+    public enum QuantChoice { fp16, int8, int4 }
+
+    public enum MethodChoice { rtn, awq, gptq }
+
+    public enum KvChoice { fp16, int8 }
+
+    public enum PlatformChoice { u55c, u280, u250 }
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file (external data beside it is followed)")
+    Path model;
+
+    @Option(names = "--quant", required = true, description = "weight precision: ${COMPLETION-CANDIDATES}")
+    QuantChoice quant;
+
+    @Option(names = "--group-size", defaultValue = "128", description = "int4 group size: 32, 64 or 128 (default ${DEFAULT-VALUE})")
+    int groupSize;
+
+    @Option(names = "--zero-points", description = "int4 with per-group zero points (default symmetric)")
+    boolean zeroPoints;
+
+    @Option(names = "--int4-method", defaultValue = "rtn", description = "int4 rounding: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    MethodChoice int4Method;
+
+    @Option(names = "--keep-fp16", split = ",", paramLabel = "NAME", description = "tensors kept in fp16, e.g. tok_embeddings,lm_head")
+    List<String> keepFp16 = new ArrayList<>();
+
+    @Option(names = "--kv-cache", defaultValue = "fp16", description = "KV-cache precision: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    KvChoice kvCache;
+
+    @Option(names = "--platform", required = true, description = "target card: ${COMPLETION-CANDIDATES}")
+    PlatformChoice platform;
+
+    @Option(names = "--context", defaultValue = "0", description = "context (tokens) for modeled KV reads; 0 = min(1024, model max)")
+    int contextTokens;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "package directory to write (e.g. model.tfpkg)")
+    Path output;
+
+    @Option(names = "--report", description = "print the per-tensor quantization table (SQNR dB)")
+    boolean report;
+
+    @Option(names = "--verbose", description = "log every pass and print stack traces on errors")
+    boolean verbose;
+
+    private final ModelImporter importer;
+
+    /** Uses the ONNX importer. */
+    public CompileCommand() { this(ModelImporter.onnx()); }
+
+    /** For tests and embedding: any source of decoder IR. */
+    public CompileCommand(ModelImporter importer) { this.importer = importer; }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        CompileOptions options = new CompileOptions(
+                Manifest.QuantScheme.valueOf(quant.name().toUpperCase(Locale.ROOT)), groupSize, zeroPoints,
+                Manifest.Int4Method.valueOf(int4Method.name().toUpperCase(Locale.ROOT)), keepFp16,
+                Manifest.KvCacheDtype.valueOf(kvCache.name().toUpperCase(Locale.ROOT)),
+                Platform.valueOf(platform.name().toUpperCase(Locale.ROOT)), contextTokens, 1, QuantSpec.defaultThreads());
+        try {
+            Compiler compiler = new Compiler(importer, verbose ? err::println : line -> { });
+            Compiler.Result r = compiler.compile(model, output, options, CalibrationStats.none());
+            if (report) out.print(r.quantReport().toTable());
+            DataflowPlan.EstimateModeled e = r.plan().estimateModeled();
+            out.printf(Locale.ROOT, "compiled %s -> %s%n", model, r.output());
+            out.printf(Locale.ROOT, "  parameters %,d; packed %,d bytes (%s%s); min SQNR %s dB%n", r.quantReport().parameters(),
+                    r.quantReport().packedBytes(), quant, quant == QuantChoice.int4 ? " g" + groupSize + " " + int4Method : "",
+                    r.quantReport().minSqnrDb() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.quantReport().minSqnrDb()));
+            out.printf(Locale.ROOT, "  %s: %d banks used, %d tensors%n", r.plan().platform(), r.plan().banks().size(), r.manifest().tensors().size());
+            out.printf(Locale.ROOT, "  modeled (not measured), batch 1, context %d: %.1f tokens/s (%s-bound; HBM roofline %.1f tokens/s), %.1f W, %.2f tokens/J%n",
+                    e.contextTokens(), e.tokensPerSecond(), e.bound(), e.rooflineTokensPerSecond(), e.boardWatts(), e.tokensPerJoule());
+            out.flush();
+            return 0;
+        } catch (CompileException e) {
+            err.println("compile: " + e.code() + ": " + e.getMessage());
+            if (verbose) e.printStackTrace(err);
+            err.flush();
+            return EXIT_COMPILE_ERROR;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.tokenfab.compiler.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenfab.compiler.ir.DecoderModel;
+import dev.tokenfab.compiler.pkg.ModelPackage;
+import dev.tokenfab.compiler.pkg.PackageReader;
+import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.compiler.quant.TestModels;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CompileCommandTest {
+
+    @TempDir Path dir;
+
+    private record Run(int exit, String out, String err) {}
+
+    private Run run(CompileCommand cmd, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(cmd);
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private CompileCommand withModel(DecoderModel m) {
+        return new CompileCommand(path -> m);
+    }
+
+    @Test
+    void compilesAndPrintsASummaryWithModeledFiguresLabeled() throws Exception {
+        Path out = dir.resolve("m.tfpkg");
+        Run r = run(withModel(TestModels.tinyLlama(41)), "model.onnx", "--quant", "int4", "--group-size", "32", "--zero-points",
+                "--int4-method", "awq", "--keep-fp16", "tok_embeddings,lm_head", "--kv-cache", "int8", "--platform", "u55c",
+                "-o", out.toString(), "--report");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("modeled (not measured)"), r.out());
+        assertTrue(r.out().contains("tokens/s"), r.out());
+        assertTrue(r.out().contains("SQNR dB"), "--report prints the table: " + r.out());
+        assertTrue(r.out().contains("banks used"));
+        try (ModelPackage pkg = PackageReader.open(out)) {
+            assertEquals(PackedFormat.F16, pkg.tensor("lm_head").orElseThrow().format());
+            assertEquals(PackedFormat.Q4_GROUP, pkg.tensor("layers.0.attn.wq").orElseThrow().format());
+            assertTrue(pkg.tensor("layers.0.attn.wq").orElseThrow().zeroPoints());
+            assertEquals("U55C", pkg.manifest().platform());
+            assertEquals(dev.tokenfab.compiler.pkg.Manifest.KvCacheDtype.INT8, pkg.manifest().quant().kvCache());
+        }
+    }
+
+    @Test
+    void badOptionIsOneLineAndWritesNothing() {
+        Path out = dir.resolve("bad.tfpkg");
+        Run r = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int4", "--group-size", "48", "--platform", "u280",
+                "-o", out.toString());
+        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("BAD_OPTION") && r.err().contains("32, 64, 128"), r.err());
+        assertFalse(Files.exists(out));
+        Run k = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int8", "--keep-fp16", "lm_hed", "--platform", "u280",
+                "-o", out.toString());
+        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, k.exit());
+        assertTrue(k.err().contains("lm_hed"), k.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void usageErrorsArePicocliErrors() {
+        Run r = run(withModel(TestModels.tinyLlama(43)), "model.onnx", "--quant", "int3", "--platform", "u280", "-o", "x");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("int3"), r.err());
+    }
+
+    @Test
+    void missingModelFileFailsWithOneLine() {
+        Path out = dir.resolve("none.tfpkg");
+        Run r = run(new CompileCommand(), dir.resolve("missing.onnx").toString(), "--quant", "int8", "--platform", "u280", "-o", out.toString());
+        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(out));
+    }
+}
