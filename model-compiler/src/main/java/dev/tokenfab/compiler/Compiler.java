@@ -14,6 +14,9 @@ import dev.tokenfab.compiler.quant.PackedStore;
 import dev.tokenfab.compiler.quant.QuantReport;
 import dev.tokenfab.compiler.quant.QuantizedModel;
 import dev.tokenfab.compiler.quant.Quantizer;
+import dev.tokenfab.compiler.report.AccuracyEvaluator;
+import dev.tokenfab.compiler.report.Calibration;
+import dev.tokenfab.compiler.report.ReportSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +97,8 @@ public final class Compiler {
 
     private final ModelImporter importer;
     private final Consumer<String> log;
+    /** Accuracy report measured on the written package before its rename; null = none. */
+    private ReportSpec accuracy;
 
     /** @param log receives one line per pass */
     public Compiler(ModelImporter importer, Consumer<String> log) {
@@ -103,6 +108,12 @@ public final class Compiler {
 
     public Compiler(ModelImporter importer) {
         this(importer, line -> System.getLogger(Compiler.class.getName()).log(System.Logger.Level.INFO, line));
+    }
+
+    /** Also measures the package against ONNX Runtime on the source model into reports/accuracy.{json,txt}. */
+    public Compiler withAccuracyReport(ReportSpec spec) {
+        this.accuracy = spec;
+        return this;
     }
 
     /** Compiles the ONNX model at {@code model} into the package {@code out}. */
@@ -146,7 +157,7 @@ public final class Compiler {
             }
             case VALIDATE -> ModelValidator.validate(s.model);
             case QUANTIZE -> {
-                Quantizer q = new Quantizer(s.options.quantSpec(), s.stats);
+                Quantizer q = new Quantizer(s.options.quantSpec(), calibrated(s));
                 long capacity = PackedStore.capacityFor(Quantizer.partSizes(s.model, q.chooseFormats(s.model)));
                 Path abs = s.out.toAbsolutePath().normalize();
                 s.store = capacity <= IN_MEMORY_LIMIT_BYTES ? PackedStore.inMemory()
@@ -170,10 +181,19 @@ public final class Compiler {
                     writeJson(tmp.resolve(PackageWriter.REPORTS_DIR).resolve("write.json"),
                             Map.of("files", s.reports.size(), "millisBeforeCommit", ms));
                     writeJson(tmp.resolve("time_per_pass.json"), s.millis);
+                    if (accuracy != null) AccuracyEvaluator.write(AccuracyEvaluator.evaluate(s.modelPath, tmp, s.quantized.report(), accuracy), tmp);
                 }, s.options.threads());
                 yield null;
             }
         };
+    }
+
+    /** The caller's stats, or for AWQ/GPTQ without any, stats from the fp32 reference on calibration prompts. */
+    private static CalibrationStats calibrated(State s) {
+        if ((s.stats != null && !s.stats.isEmpty()) || !Calibration.wanted(s.options.quantSpec())) return s.stats;
+        Calibration.Result c = Calibration.forCompile(s.model, s.options.quantSpec());
+        s.reports.put("calibration.json", c.summary());
+        return c.stats();
     }
 
     private static Path scratchPath(Path out) {

@@ -34,6 +34,17 @@ public final class ReferenceDecoder {
     private final float[][][] keyCache;
     private final float[][][] valueCache;
     private int nextPosition;
+    /** Sees the input of every matrix-vector product (calibration); null = none. */
+    private InputObserver observer;
+
+    /**
+     * Receives the input vector of every weight matrix as {@link #forward} applies it: consumers of one
+     * input (q/k/v, gate/up) get the same array instance. For calibration statistics; must not modify it.
+     */
+    @FunctionalInterface
+    public interface InputObserver {
+        void accept(String tensor, float[] input);
+    }
 
     /**
      * Dequantizes every tensor of {@code manifest} from the bank files under {@code packageDir}
@@ -75,7 +86,21 @@ public final class ReferenceDecoder {
         valueCache = new float[c.numLayers()][c.maxContextTokens()][];
     }
 
+    /**
+     * A decoder over weights already in memory ([rows * cols] row-major per canonical name), e.g. the
+     * dense fp32 weights of an imported model, for calibration before quantization.
+     */
+    public ReferenceDecoder(DecoderConfig config, Map<String, float[]> weights) {
+        this.c = config;
+        w.putAll(weights);
+        keyCache = new float[c.numLayers()][c.maxContextTokens()][];
+        valueCache = new float[c.numLayers()][c.maxContextTokens()][];
+    }
+
     public DecoderConfig config() { return c; }
+
+    /** Installs (or with null removes) the observer of matrix inputs. */
+    public void observeInputs(InputObserver o) { observer = o; }
 
     /** The dequantized [rows * cols] floats of a tensor (row-major), as this decoder uses them. */
     public float[] weights(String name) {
@@ -199,6 +224,7 @@ public final class ReferenceDecoder {
     /** y = W x (+ bias when the package has it); W is [rows][cols]. */
     private float[] matvec(String name, String bias, float[] x) {
         float[] m = weights(name);
+        if (observer != null) observer.accept(name, x);
         int cols = x.length, rows = m.length / cols;
         float[] b = bias == null ? null : w.get(bias);
         float[] y = new float[rows];
