@@ -22,28 +22,29 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** The bank map, cfg and xclbin of a real plan: the planner's placement is the single source of truth. */
-class PlanBankMapTest {
+public class PlanBankMapTest {
 
     /** Llama-3.2-1B's shape (the planner's own test model). */
-    static DecoderConfig llama1b() {
+    public static DecoderConfig llama1b() {
         return new DecoderConfig(DecoderConfig.Family.LLAMA, 128256, 2048, 16, 32, 8, 64, 8192, 2048,
                 DecoderConfig.NormKind.RMS_NORM, 1e-5f, DecoderConfig.Activation.SILU_GLU, DecoderConfig.PositionEncoding.ROPE,
                 500000f, 64, DecoderConfig.RopeLayout.HALF_SPLIT, true, true, false, false);
     }
 
-    static List<PackedShape> shapes(DecoderConfig c, PackedFormat f) {
+    public static List<PackedShape> shapes(DecoderConfig c, PackedFormat f) {
+        int g = f == PackedFormat.Q4_GROUP ? 128 : 0;   // Q4 group size (128: the usual int4 group)
         List<PackedShape> s = new ArrayList<>();
-        s.add(new PackedShape(TensorNames.TOKEN_EMBEDDING, f, c.vocabSize(), c.hiddenSize(), 0, false));
+        s.add(new PackedShape(TensorNames.TOKEN_EMBEDDING, f, c.vocabSize(), c.hiddenSize(), g, false));
         for (int i = 0; i < c.numLayers(); i++) {
             TensorNames.Layer l = TensorNames.layer(i);
             s.add(new PackedShape(l.attnNormWeight(), PackedFormat.F32, 1, c.hiddenSize(), 0, false));
             for (String m : List.of(l.wq(), l.wk(), l.wv()))
-                s.add(new PackedShape(m, f, m.equals(l.wq()) ? c.queryDim() : c.kvDim(), c.hiddenSize(), 0, false));
-            s.add(new PackedShape(l.wo(), f, c.hiddenSize(), c.queryDim(), 0, false));
+                s.add(new PackedShape(m, f, m.equals(l.wq()) ? c.queryDim() : c.kvDim(), c.hiddenSize(), g, false));
+            s.add(new PackedShape(l.wo(), f, c.hiddenSize(), c.queryDim(), g, false));
             s.add(new PackedShape(l.mlpNormWeight(), PackedFormat.F32, 1, c.hiddenSize(), 0, false));
-            s.add(new PackedShape(l.wGate(), f, c.intermediateSize(), c.hiddenSize(), 0, false));
-            s.add(new PackedShape(l.wUp(), f, c.intermediateSize(), c.hiddenSize(), 0, false));
-            s.add(new PackedShape(l.wDown(), f, c.hiddenSize(), c.intermediateSize(), 0, false));
+            s.add(new PackedShape(l.wGate(), f, c.intermediateSize(), c.hiddenSize(), g, false));
+            s.add(new PackedShape(l.wUp(), f, c.intermediateSize(), c.hiddenSize(), g, false));
+            s.add(new PackedShape(l.wDown(), f, c.hiddenSize(), c.intermediateSize(), g, false));
         }
         s.add(new PackedShape(TensorNames.FINAL_NORM_WEIGHT, PackedFormat.F32, 1, c.hiddenSize(), 0, false));
         return s;
