@@ -73,7 +73,7 @@ public final class ExtractDecoder {
                 Optional<Node> add = idx.consumers(stream).stream().filter(c -> c.is("Add") && c.domain().isEmpty()).findFirst();
                 if (add.isEmpty() || hasNormConsumer(stream)) break;
                 String other = Patterns.other(add.get(), stream);
-                Optional<Node> pos = idx.producer(other).filter(p -> p.domain().equals(Op.TOKENFAB_DOMAIN)
+                Optional<Node> pos = idx.producer(viewsBack(other)).filter(p -> p.domain().equals(Op.TOKENFAB_DOMAIN)
                         && (p.opType().equals("PositionEmbedding") || p.opType().equals("Embedding")));
                 Optional<Tensor> constant = idx.constant(Patterns.skipCasts(idx, other));
                 if (pos.isPresent()) {
@@ -418,17 +418,17 @@ public final class ExtractDecoder {
         void put(String name, WeightTensor t) { weights.put(name, t); }
 
         void putNorm(String weightName, String biasName, Node norm) throws CompileException {
-            put(weightName, dense(weightName, idx.constant(norm.input(1)).orElseThrow(
+            put(weightName, dense(weightName, idx.constant(Patterns.skipCasts(idx, norm.input(1))).orElseThrow(
                     () -> unsupported(norm.describe() + ": norm weight is not a constant")), "OUT_IN"));
             if (norm.hasInput(2)) {
-                put(biasName, dense(biasName, idx.constant(norm.input(2)).orElseThrow(
+                put(biasName, dense(biasName, idx.constant(Patterns.skipCasts(idx, norm.input(2))).orElseThrow(
                         () -> unsupported(norm.describe() + ": norm bias is not a constant")), "OUT_IN"));
             }
         }
 
         boolean putBias(String name, Projection p) throws CompileException {
             if (!p.linear.hasInput(2)) return false;
-            Tensor b = idx.constant(p.linear.input(2)).orElseThrow();
+            Tensor b = idx.constant(Patterns.skipCasts(idx, p.linear.input(2))).orElseThrow();
             put(name, Weights.biasSlice(name, b, p.offset, p.outFeatures));
             return true;
         }
