@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * ONNX decoder import: read → {@link ImportPasses#DEFAULT} → {@link ExtractDecoder}. Accepts a .onnx file
+ * ONNX decoder import: read → {@link ImportPasses#DEFAULT} → {@link ExtractDecoder} → {@link VerifyImport}. Accepts a .onnx file
  * or a model folder; configs beside the model (genai_config.json, config.json, tokenizer.json) fill
  * {@link DecoderModel.Generation}. Weights stay memory-mapped.
  */
@@ -44,7 +44,7 @@ public final class OnnxImporter {
             graph = pass.apply(graph);
             reports.add(new PassReport(pass.name(), before, graph.nodes().size(), (System.nanoTime() - t0) / 1_000_000));
         }
-        DecoderModel model = new ExtractDecoder().apply(graph, folder);
+        DecoderModel model = VerifyImport.check(new ExtractDecoder().apply(graph, folder));
         return new Result(model, List.copyOf(reports), graph);
     }
 }

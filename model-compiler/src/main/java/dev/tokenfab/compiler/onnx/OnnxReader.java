@@ -12,6 +12,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.CompileException.ErrorCode;
 import dev.tokenfab.compiler.onnx.graph.Attribute;
@@ -125,8 +126,9 @@ public final class OnnxReader {
 
     private static ModelProto parse(Path file, ByteBuffer bytes) throws CompileException {
         try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            in.enableAliasing(true); // bytes fields alias the mapping instead of being copied
+            // an immutable (unsafe-wrapped) buffer plus aliasing makes bytes fields views of the mapping, not copies
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+            in.enableAliasing(true);
             in.setSizeLimit(Integer.MAX_VALUE);
             in.setRecursionLimit(256);
             return ModelProto.parseFrom(in);

@@ -86,6 +86,8 @@ class RawLlamaImportTest {
             assertMatMulWeight(m, TensorNames.LM_HEAD, toy, "lm_head.weight", d.vocab());
         }
         assertEquals(onnx, m.source());
+        assertTrue(((WeightTensor.Dense) wq).data().isNative(), "inline raw_data is aliased from the mapped .onnx, not copied to the heap");
+        assertEquals(java.util.List.copyOf(m.weights().keySet()).indexOf(TensorNames.TOKEN_EMBEDDING), 0, "packer order starts with the embedding");
     }
 
     private static void assertMatMulWeight(DecoderModel m, String canonical, ToyLlama toy, String onnxName, int onnxCols) {
@@ -95,6 +97,30 @@ class RawLlamaImportTest {
             assertEquals(src[rc[1] * onnxCols + rc[0]], WeightAccess.at(t, rc[0], rc[1]),
                     canonical + "[" + rc[0] + "][" + rc[1] + "] vs " + onnxName + "[" + rc[1] + "][" + rc[0] + "]");
         }
+    }
+
+    @Test
+    void runTimeCosSinFromInvFreqWithContextFromConfigJson() throws Exception {
+        ToyLlama.Dims d = new ToyLlama.Dims(64, 32, 2, 4, 2, 24, 32, 500000f, 1e-5f, false);
+        Path onnx = dir.resolve("model.onnx");
+        ProtoBuilder.write(new ToyLlama(d, true).build(), onnx, null, 0);
+        java.nio.file.Files.writeString(dir.resolve("config.json"),
+                "{\"max_position_embeddings\": 4096, \"eos_token_id\": [7, 9], \"bos_token_id\": 1}");
+        DecoderModel m = OnnxImporter.importModel(onnx);
+        assertEquals(500000f, m.config().ropeTheta(), "theta from the inv_freq constant");
+        assertEquals(8, m.config().rotaryDim());
+        assertEquals(4096, m.config().maxContextTokens(), "no cache in the graph: context from config.json");
+        assertEquals(java.util.List.of(7, 9), m.generation().eosTokenIds());
+        assertEquals(1, m.generation().bosTokenId());
+    }
+
+    @Test
+    void runTimeCosSinWithoutAnyContextLengthIsRefused() throws Exception {
+        Path onnx = dir.resolve("model.onnx");
+        ProtoBuilder.write(new ToyLlama(ToyLlama.DEFAULT, true).build(), onnx, null, 0);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tokenfab.compiler.CompileException.class, () -> OnnxImporter.importModel(onnx));
+        assertEquals(dev.tokenfab.compiler.CompileException.ErrorCode.UNSUPPORTED_MODEL, e.code());
+        assertTrue(e.getMessage().contains("maximum context"), e.getMessage());
     }
 
     @Test

@@ -66,14 +66,14 @@ public final class ExtractDecoder {
             Tensor tokTable = idx.constant(tok.input(0)).orElseThrow();
             long vocab = tokTable.dim(0), hidden = tokTable.dim(1);
             put(TensorNames.TOKEN_EMBEDDING, dense(TensorNames.TOKEN_EMBEDDING, tokTable, "OUT_IN"));
-            String stream = tok.output(0);
+            String stream = viewsForward(tok.output(0));
 
             Tensor posTable = null;
             for (int guard = 0; guard < 4; guard++) {
                 Optional<Node> add = idx.consumers(stream).stream().filter(c -> c.is("Add") && c.domain().isEmpty()).findFirst();
                 if (add.isEmpty() || hasNormConsumer(stream)) break;
                 String other = Patterns.other(add.get(), stream);
-                Optional<Node> pos = idx.producer(other).filter(p -> p.domain().equals(Op.TOKENFAB_DOMAIN)
+                Optional<Node> pos = idx.producer(viewsBack(other)).filter(p -> p.domain().equals(Op.TOKENFAB_DOMAIN)
                         && (p.opType().equals("PositionEmbedding") || p.opType().equals("Embedding")));
                 Optional<Tensor> constant = idx.constant(Patterns.skipCasts(idx, other));
                 if (pos.isPresent()) {
@@ -144,7 +144,22 @@ public final class ExtractDecoder {
                     rope != null ? DecoderConfig.PositionEncoding.ROPE : DecoderConfig.PositionEncoding.LEARNED,
                     theta, rope != null ? rotaryDim : (int) headDim, ropeLayout, tied, head.isPresent(), attnBias, mlpBias);
             if (rope == null && posTable == null) throw unsupported("no positional information: neither RoPE nor a position embedding");
-            return new DecoderModel(config, weights, graph.source(), folder.generation());
+            return new DecoderModel(config, canonicalOrder(weights, numLayers), graph.source(), folder.generation());
+        }
+
+        /** Weights in the order the packer writes them: embeddings, each layer in TensorNames order, final norm, head. */
+        static Map<String, WeightTensor> canonicalOrder(Map<String, WeightTensor> w, int layers) {
+            List<String> order = new ArrayList<>(List.of(TensorNames.TOKEN_EMBEDDING, TensorNames.POSITION_EMBEDDING));
+            for (int i = 0; i < layers; i++) {
+                TensorNames.Layer l = TensorNames.layer(i);
+                order.addAll(List.of(l.attnNormWeight(), l.attnNormBias(), l.wq(), l.bq(), l.wk(), l.bk(), l.wv(), l.bv(),
+                        l.wo(), l.bo(), l.mlpNormWeight(), l.mlpNormBias(), l.wGate(), l.bGate(), l.wUp(), l.bUp(), l.wDown(), l.bDown()));
+            }
+            order.addAll(List.of(TensorNames.FINAL_NORM_WEIGHT, TensorNames.FINAL_NORM_BIAS, TensorNames.LM_HEAD));
+            Map<String, WeightTensor> out = new LinkedHashMap<>();
+            for (String name : order) if (w.containsKey(name)) out.put(name, w.get(name));
+            if (out.size() != w.size()) throw new IllegalStateException("weights outside the canonical names: " + w.keySet());
+            return java.util.Collections.unmodifiableMap(out);
         }
 
         /** Exporters often materialize a tied head as its own [hidden, vocab] copy of the embedding table. */
@@ -242,7 +257,7 @@ public final class ExtractDecoder {
                     for (int i = 0; i < part; i++) offset += sizes.get(i);
                     width = sizes.get(part);
                     v = n.input(0);
-                } else if (VIEW_OPS.contains(n.opType()) && n.domain().isEmpty()) {
+                } else if ((VIEW_OPS.contains(n.opType()) || n.is("Slice")) && n.domain().isEmpty()) {
                     v = n.input(0);
                 } else {
                     return Optional.empty();
@@ -322,8 +337,24 @@ public final class ExtractDecoder {
             putNorm(names.attnNormWeight(), names.attnNormBias(), norm1);
 
             Projection q = projection(attention.input(0), 0).orElseThrow(() -> unsupported("layer " + i + ": query has no projection"));
-            Projection k = projection(attention.input(1), 1).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
-            Projection v = projection(attention.input(2), 2).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
+            Projection k, v;
+            if (attention.intAttr("packed_qkv", 0) == 1) {
+                // GroupQueryAttention with key/value omitted: one projection holds [q | k | v] columns
+                long heads = attention.intAttr("num_heads", 0), kvHeads = attention.intAttr("kv_num_heads", 0);
+                long total = q.outFeatures;
+                if (heads <= 0 || kvHeads <= 0 || total % (heads + 2 * kvHeads) != 0) {
+                    throw unsupported("layer " + i + ": packed QKV of width " + total + " does not split into "
+                            + heads + " query and 2 x " + kvHeads + " KV heads");
+                }
+                long d = total / (heads + 2 * kvHeads);
+                Projection whole = q;
+                q = new Projection(whole.linear, whole.offset, heads * d, whole.rope);
+                k = new Projection(whole.linear, whole.offset + heads * d, kvHeads * d, whole.rope);
+                v = new Projection(whole.linear, whole.offset + (heads + kvHeads) * d, kvHeads * d, null);
+            } else {
+                k = projection(attention.input(1), 1).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
+                v = projection(attention.input(2), 2).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
+            }
             f.qDim = q.outFeatures;
             f.kvDim = k.outFeatures;
             f.heads = attention.intAttr("num_heads", 0);
@@ -387,17 +418,17 @@ public final class ExtractDecoder {
         void put(String name, WeightTensor t) { weights.put(name, t); }
 
         void putNorm(String weightName, String biasName, Node norm) throws CompileException {
-            put(weightName, dense(weightName, idx.constant(norm.input(1)).orElseThrow(
+            put(weightName, dense(weightName, idx.constant(Patterns.skipCasts(idx, norm.input(1))).orElseThrow(
                     () -> unsupported(norm.describe() + ": norm weight is not a constant")), "OUT_IN"));
             if (norm.hasInput(2)) {
-                put(biasName, dense(biasName, idx.constant(norm.input(2)).orElseThrow(
+                put(biasName, dense(biasName, idx.constant(Patterns.skipCasts(idx, norm.input(2))).orElseThrow(
                         () -> unsupported(norm.describe() + ": norm bias is not a constant")), "OUT_IN"));
             }
         }
 
         boolean putBias(String name, Projection p) throws CompileException {
             if (!p.linear.hasInput(2)) return false;
-            Tensor b = idx.constant(p.linear.input(2)).orElseThrow();
+            Tensor b = idx.constant(Patterns.skipCasts(idx, p.linear.input(2))).orElseThrow();
             put(name, Weights.biasSlice(name, b, p.offset, p.outFeatures));
             return true;
         }

@@ -39,6 +39,8 @@ public final class FoldConstants implements GraphPass {
             Tensor result = null;
             if (n.opType().equals("Constant")) {
                 result = constantValue(n);
+            } else if (isWeightCast(n, known)) {
+                continue; // fp16/bf16 weights cast to float stay mapped; fusions look through the Cast
             } else if (FOLDABLE.contains(n.opType()) && n.outputs().size() == 1) {
                 result = tryEvaluate(n, known, graph);
             }
@@ -50,6 +52,14 @@ public final class FoldConstants implements GraphPass {
             }
         }
         return edit.build();
+    }
+
+    /** A Cast from one float type to another: a weight precision change, never folded. */
+    private static boolean isWeightCast(Node n, Map<String, Tensor> known) {
+        if (!n.opType().equals("Cast")) return false;
+        Tensor in = known.get(n.input(0));
+        DataType to = DataType.fromCodeOrNull((int) n.intAttr("to", 0));
+        return in != null && in.dtype().isFloat() && to != null && to.isFloat() && in.elementCount() > 1;
     }
 
     private static Tensor constantValue(Node n) {

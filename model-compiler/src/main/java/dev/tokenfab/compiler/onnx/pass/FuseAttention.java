@@ -200,13 +200,20 @@ public final class FuseAttention implements GraphPass {
             } else if (VIEW_OPS.contains(n.opType())) {
                 v = n.input(0);
             } else if (n.is("Concat")) {
-                String next = null;
+                // past KV: Concat(past, new); partial rotary: Concat(Rope(x[..., :rd]), x[..., rd:])
+                List<String> fresh = new ArrayList<>();
                 for (String in : n.inputs()) {
                     String g = graphInputBehind(idx, in);
                     if (g != null) past = g;
-                    else next = in;
+                    else fresh.add(in);
                 }
-                if (next == null) break;
+                if (fresh.isEmpty()) break;
+                String next = fresh.get(fresh.size() - 1);
+                if (fresh.size() > 1) {
+                    next = fresh.stream().filter(in -> idx.producer(in).filter(r -> r.opType().equals("Rope")
+                            && r.domain().equals(Op.TOKENFAB_DOMAIN)).isPresent()).findFirst().orElse(null);
+                    if (next == null) break;
+                }
                 v = next;
             } else if ((n.is("Mul") || n.is("Div")) && Patterns.nonConstantOperand(idx, n) >= 0) {
                 v = n.input(Patterns.nonConstantOperand(idx, n));

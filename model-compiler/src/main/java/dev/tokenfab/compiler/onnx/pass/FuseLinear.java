@@ -40,14 +40,15 @@ public final class FuseLinear implements GraphPass {
     }
 
     private static void matmul(Graph.Index idx, GraphEditor edit, Node n) {
-        String w = n.input(1);
+        String w = Patterns.skipCasts(idx, n.input(1));
         String layout = "IN_OUT";
+        if (dequantized(idx, edit, n, w)) return;
         if (!isWeight(idx.constant(w))) {
             Optional<Node> tr = idx.producer(w).filter(p -> p.is("Transpose"));
-            if (tr.isEmpty() || !isWeight(idx.constant(tr.get().input(0)))) return;
+            if (tr.isEmpty() || !isWeight(idx.constant(Patterns.skipCasts(idx, tr.get().input(0))))) return;
             List<Long> perm = tr.get().intsAttr("perm");
             if (!perm.isEmpty() && !perm.equals(List.of(1L, 0L))) return;
-            w = tr.get().input(0);
+            w = Patterns.skipCasts(idx, tr.get().input(0));
             layout = "OUT_IN";
         }
         long outFeatures = layout.equals("IN_OUT") ? idx.constant(w).get().dim(1) : idx.constant(w).get().dim(0);
@@ -55,18 +56,19 @@ public final class FuseLinear implements GraphPass {
     }
 
     private static void gemm(Graph.Index idx, GraphEditor edit, Node n) {
-        if (!isWeight(idx.constant(n.input(1)))) return;
+        String w = Patterns.skipCasts(idx, n.input(1));
+        if (!isWeight(idx.constant(w))) return;
         if (n.floatAttr("alpha", 1f) != 1f || n.floatAttr("beta", 1f) != 1f || n.intAttr("transA", 0) != 0) return;
         String layout = n.intAttr("transB", 0) == 1 ? "OUT_IN" : "IN_OUT";
-        Tensor w = idx.constant(n.input(1)).get();
-        long outFeatures = layout.equals("IN_OUT") ? w.dim(1) : w.dim(0);
+        Tensor wt = idx.constant(w).get();
+        long outFeatures = layout.equals("IN_OUT") ? wt.dim(1) : wt.dim(0);
         String bias = null;
         if (n.hasInput(2)) {
-            Optional<Tensor> c = idx.constant(n.input(2));
+            Optional<Tensor> c = idx.constant(Patterns.skipCasts(idx, n.input(2)));
             if (c.isEmpty() || c.get().elementCount() != outFeatures) return;
-            bias = n.input(2);
+            bias = Patterns.skipCasts(idx, n.input(2));
         }
-        emit(idx, edit, n, n.input(0), n.input(1), layout, outFeatures, bias);
+        emit(idx, edit, n, n.input(0), w, layout, outFeatures, bias);
     }
 
     private static void emit(Graph.Index idx, GraphEditor edit, Node n, String x, String w, String layout,
@@ -88,6 +90,32 @@ public final class FuseLinear implements GraphPass {
         if (bias != null) inputs.add(bias);
         edit.add(GraphEditor.tf(n.name() + "/linear", "Linear", inputs, List.of(out),
                 Map.of("layout", new Attribute.Str(layout))));
+    }
+
+    /**
+     * MatMul(x, DequantizeLinear(q, scale, zero_point)) or MatMul(x, Transpose(DequantizeLinear(...))) with
+     * constant q/scale/zero_point: a Linear with {@code format = "DequantizeLinear"} and inputs
+     * [x, q, "", scale, zero_point]; the codes are imported as they are (no re-quantization).
+     */
+    private static boolean dequantized(Graph.Index idx, GraphEditor edit, Node n, String w) {
+        String layout = "IN_OUT";
+        Optional<Node> dq = idx.producer(w).filter(p -> p.is("DequantizeLinear"));
+        if (dq.isEmpty()) {
+            Optional<Node> tr = idx.producer(w).filter(p -> p.is("Transpose") && (p.intsAttr("perm").isEmpty() || p.intsAttr("perm").equals(List.of(1L, 0L))));
+            if (tr.isEmpty()) return false;
+            dq = idx.producer(tr.get().input(0)).filter(p -> p.is("DequantizeLinear"));
+            layout = "OUT_IN";
+        }
+        if (dq.isEmpty()) return false;
+        Node d = dq.get();
+        Optional<Tensor> q = idx.constant(d.input(0));
+        if (q.isEmpty() || q.get().rank() != 2 || idx.constant(d.input(1)).isEmpty()
+                || d.hasInput(2) && idx.constant(d.input(2)).isEmpty()) return false;
+        edit.remove(n);
+        edit.add(GraphEditor.tf(n.name() + "/linear", "Linear", List.of(n.input(0), d.input(0), "", d.input(1), d.input(2)),
+                List.of(n.output(0)), Map.of("layout", new Attribute.Str(layout), "format", new Attribute.Str("DequantizeLinear"),
+                        "axis", new Attribute.Int(d.intAttr("axis", 1)), "block_size", new Attribute.Int(d.intAttr("block_size", 0)))));
+        return true;
     }
 
     private static void nbits(GraphEditor edit, Node n) {

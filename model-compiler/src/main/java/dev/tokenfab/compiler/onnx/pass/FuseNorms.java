@@ -107,7 +107,9 @@ public final class FuseNorms implements GraphPass {
             }
         }
         edit.remove(weightMul.get());
-        edit.add(GraphEditor.tf(meanSq.name() + "/rms_norm", "RmsNorm", List.of(x, weight), List.of(weightMul.get().output(0)),
+        // the norm reads the value as the graph had it (e.g. after an fp16 -> fp32 Cast), not the Cast's input
+        String xIn = sq.get().input(0);
+        edit.add(GraphEditor.tf(meanSq.name() + "/rms_norm", "RmsNorm", List.of(xIn, weight), List.of(weightMul.get().output(0)),
                 Map.of("epsilon", new Attribute.Float((float) eps.getAsDouble()))));
     }
 

@@ -60,26 +60,45 @@ public final class FuseRope implements GraphPass {
         Optional<Node> lower = idx.producer(concat.get().input(1)).filter(p -> p.is("Slice"));
         if (lower.isEmpty() || !lower.get().input(0).equals(upper.get().input(0))) return;
         String x = upper.get().input(0);
-        Optional<Node> sinMul = idx.soleConsumer(concat.get().output(0)).filter(c -> c.is("Mul"));
+        String rotated = concat.get().output(0);
+        boolean interleaved = false;
+        // GPT-J layout: x viewed as [..., rd/2, 2], pairs (even, odd) -> (-odd, even), viewed back as [..., rd]
+        Optional<Node> pairsView = idx.producer(x).filter(p -> p.is("Reshape"));
+        Optional<Node> backView = idx.soleConsumer(rotated).filter(c -> c.is("Reshape"));
+        if (pairsView.isPresent() && backView.isPresent()) {
+            x = pairsView.get().input(0);
+            rotated = backView.get().output(0);
+            interleaved = true;
+        }
+        Optional<Node> sinMul = idx.soleConsumer(rotated).filter(c -> c.is("Mul"));
         if (sinMul.isEmpty()) return;
-        String sinValue = Patterns.other(sinMul.get(), concat.get().output(0));
+        String sinValue = Patterns.other(sinMul.get(), rotated);
         Optional<Node> add = idx.soleConsumer(sinMul.get().output(0)).filter(c -> c.is("Add"));
         if (add.isEmpty()) return;
         Optional<Node> cosMul = idx.producer(Patterns.other(add.get(), sinMul.get().output(0))).filter(p -> p.is("Mul"));
-        if (cosMul.isEmpty() || !(cosMul.get().input(0).equals(x) || cosMul.get().input(1).equals(x))) return;
+        final String rotInput = x;
+        if (cosMul.isEmpty() || !(cosMul.get().input(0).equals(rotInput) || cosMul.get().input(1).equals(rotInput))) return;
         String cosValue = Patterns.other(cosMul.get(), x);
         Optional<Node> cosGather = tableLookup(idx, cosValue);
         Optional<Node> sinGather = tableLookup(idx, sinValue);
-        long half = sliceEnd(idx, lower.get());
-        Map<String, Attribute> attrs = Map.of("interleaved", new Attribute.Int(0),
+        long half = interleaved ? -1 : sliceEnd(idx, lower.get());
+        Map<String, Attribute> attrs = Map.of("interleaved", new Attribute.Int(interleaved ? 1 : 0),
                 "rotary_dim", new Attribute.Int(half > 0 ? 2 * half : 0), "num_heads", new Attribute.Int(0));
         edit.remove(add.get());
         if (cosGather.isPresent() && sinGather.isPresent()) {
             edit.add(GraphEditor.tf(neg.name() + "/rope", "Rope", List.of(x, cosGather.get().input(0), sinGather.get().input(0),
                     cosGather.get().input(1)), List.of(add.get().output(0)), attrs));
-        } else { // cos/sin computed at run time: keep the values, extraction looks for the frequencies behind them
-            edit.add(GraphEditor.tf(neg.name() + "/rope", "Rope", List.of(x, cosValue, sinValue, ""),
-                    List.of(add.get().output(0)), attrs));
+        } else {
+            // cos/sin computed at run time (HF torch export): cos(cat(inv_freq @ positions, ...)); keep inv_freq
+            Optional<String> invFreq = inverseFrequencies(idx, cosValue);
+            if (invFreq.isEmpty()) { // extraction reports that the tables are not constants
+                edit.add(GraphEditor.tf(neg.name() + "/rope", "Rope", List.of(x, cosValue, sinValue, ""), List.of(add.get().output(0)), attrs));
+                return;
+            }
+            Map<String, Attribute> withFreq = new java.util.HashMap<>(attrs);
+            withFreq.put("inv_freq", new Attribute.Int(1));
+            edit.add(GraphEditor.tf(neg.name() + "/rope", "Rope", List.of(x, invFreq.get(), "", ""),
+                    List.of(add.get().output(0)), withFreq));
         }
     }
 
@@ -96,6 +115,43 @@ public final class FuseRope implements GraphPass {
             if (PASS_THROUGH.contains(n.opType()) && n.domain().isEmpty()) work.add(n.input(0));
         }
         return Optional.empty();
+    }
+
+    private static final Set<String> FREQ_PATH = Set.of("Unsqueeze", "Reshape", "Cast", "Expand", "Transpose", "Identity",
+            "Squeeze", "Concat", "Cos", "Mul", "MatMul");
+
+    /**
+     * The constant inverse-frequency vector behind a run-time cos value: a Cos node whose input reaches a
+     * MatMul/Mul with a constant of values in (0, 1] starting at 1 (θ^(−2i/d) for i = 0..).
+     */
+    static Optional<String> inverseFrequencies(Graph.Index idx, String cosValue) {
+        ArrayDeque<String> work = new ArrayDeque<>(List.of(cosValue));
+        boolean sawCos = false;
+        for (int step = 0; step < 24 && !work.isEmpty(); step++) {
+            String v = work.poll();
+            Optional<Tensor> c = idx.constant(v);
+            if (c.isPresent()) {
+                if (sawCos && looksLikeInverseFrequencies(c.get())) return Optional.of(v);
+                continue;
+            }
+            Optional<Node> p = idx.producer(v);
+            if (p.isEmpty() || !p.get().domain().isEmpty() || !FREQ_PATH.contains(p.get().opType())) continue;
+            Node n = p.get();
+            if (n.is("Cos")) sawCos = true;
+            if (!sawCos && !(n.is("Unsqueeze") || n.is("Reshape") || n.is("Cast") || n.is("Transpose") || n.is("Identity")
+                    || n.is("Squeeze") || n.is("Mul") || n.is("Cos") || n.is("Expand"))) continue;
+            if (n.is("Concat") || n.is("Mul") || n.is("MatMul")) n.inputs().forEach(work::add);
+            else work.add(n.input(0));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean looksLikeInverseFrequencies(Tensor t) {
+        long n = t.elementCount();
+        if (n < 2 || !t.dtype().isFloat()) return false;
+        if (Math.abs(t.getDouble(0) - 1.0) > 1e-6) return false;
+        for (long i = 1; i < n; i++) if (!(t.getDouble(i) > 0 && t.getDouble(i) < t.getDouble(i - 1))) return false;
+        return true;
     }
 
     private static long sliceEnd(Graph.Index idx, Node slice) {

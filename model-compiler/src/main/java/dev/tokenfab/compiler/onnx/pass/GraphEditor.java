@@ -5,7 +5,6 @@ import dev.tokenfab.compiler.onnx.graph.Graph;
 import dev.tokenfab.compiler.onnx.graph.Node;
 import dev.tokenfab.compiler.onnx.graph.Op;
 import dev.tokenfab.compiler.onnx.graph.Tensor;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -109,6 +108,4 @@ final class GraphEditor {
         if (out.size() != nodes.size()) throw new IllegalStateException("graph has a cycle after rewriting");
         return out;
     }
-
-    static <T> ArrayDeque<T> queue() { return new ArrayDeque<>(); }
 }

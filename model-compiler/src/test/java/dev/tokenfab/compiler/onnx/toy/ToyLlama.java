@@ -27,7 +27,15 @@ public final class ToyLlama {
     public final Dims dims;
     private final ProtoBuilder b = new ProtoBuilder();
 
-    public ToyLlama(Dims dims) { this.dims = dims; }
+    /** cos/sin computed at run time from an inv_freq constant (HF torch export) instead of cached tables */
+    private final boolean computedRope;
+
+    public ToyLlama(Dims dims) { this(dims, false); }
+
+    public ToyLlama(Dims dims, boolean computedRope) {
+        this.dims = dims;
+        this.computedRope = computedRope;
+    }
 
     public static float weight(String name, long i) {
         return (float) (0.1 * Math.sin(name.hashCode() * 0.001 + i * 0.731));
@@ -89,8 +97,21 @@ public final class ToyLlama {
         m = b.node("Cast", List.of(m), "to", 1L);
         m = b.node("Sub", List.of("one", m));
         String mask = b.node("Mul", List.of(m, "mask_min"));
-        String cosT = b.node("Unsqueeze", List.of(b.node("Gather", List.of("cos_cached", "position_ids")), "axes_1"));
-        String sinT = b.node("Unsqueeze", List.of(b.node("Gather", List.of("sin_cached", "position_ids")), "axes_1"));
+        String cosT, sinT;
+        if (computedRope) {
+            // HF LlamaRotaryEmbedding: freqs = (inv_freq[None, :, None] @ positions[:, None, :]).T; emb = cat(freqs, freqs)
+            float[] inv = new float[hd / 2];
+            for (int i = 0; i < hd / 2; i++) inv[i] = (float) Math.pow(d.theta(), -2.0 * i / hd);
+            b.init(ProtoBuilder.floats("inv_freq", new long[] {1, hd / 2, 1}, inv));
+            String pos = b.node("Cast", List.of(b.node("Unsqueeze", List.of("position_ids", "axes_1"))), "to", 1L);
+            String freqs = b.node("Transpose", List.of(b.node("MatMul", List.of("inv_freq", pos))), "perm", new long[] {0, 2, 1});
+            String emb = b.node("Concat", List.of(freqs, freqs), "axis", -1L);
+            cosT = b.node("Unsqueeze", List.of(b.node("Cos", List.of(emb)), "axes_1"));
+            sinT = b.node("Unsqueeze", List.of(b.node("Sin", List.of(emb)), "axes_1"));
+        } else {
+            cosT = b.node("Unsqueeze", List.of(b.node("Gather", List.of("cos_cached", "position_ids")), "axes_1"));
+            sinT = b.node("Unsqueeze", List.of(b.node("Gather", List.of("sin_cached", "position_ids")), "axes_1"));
+        }
 
         for (int l = 0; l < d.layers(); l++) {
             String p = "model.layers." + l + ".";
