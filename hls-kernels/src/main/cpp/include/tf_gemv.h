@@ -34,7 +34,7 @@ inline void gemvStoreY(hls::stream<float>& rowSums, const float* scales, const f
                        int32_t rowsElems, int32_t batch) {
 StoreY_Rows:
     for (int32_t r = 0; r < rowsElems; ++r) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 131072
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = kMaxRowsElems
         const float scale = scales != nullptr ? scales[r] : 1.0f;
         const float b0 = bias != nullptr ? bias[r] : 0.0f;
     StoreY_Batch:

@@ -44,6 +44,19 @@ constexpr int kMaxGroupHeads = 64;
 // Largest LLM hidden size normalized in one call (Llama-3.1-405B: 16384).
 constexpr int kMaxNormElems = 16384;
 
+// ---- Trip-count bounds (LOOP_TRIPCOUNT only: latency reports, no hardware is sized by them) -------
+// GEMV output rows: the LM head of Llama-3 (vocabulary 128256) rounded up.
+constexpr int kMaxRowsElems = 131072;
+// Logits scanned by argmax: Gemma's 256000-token vocabulary rounded up.
+constexpr int kMaxVocabElems = 262144;
+// Element-wise widths: FFN intermediate sizes up to Llama-3.1-405B (53248) rounded up.
+constexpr int kMaxElementwiseElems = 65536;
+// Context length reported for attention latency (Llama-3 native context).
+constexpr int kMaxSeqLen = 8192;
+// Query heads (Llama-3.1-405B: 128) and KV heads (Llama-1-65B MHA: 64).
+constexpr int kMaxHeads = 128;
+constexpr int kMaxKvHeads = 64;
+
 // ---- Throughput constants ------------------------------------------------------------------------
 // One 512-bit AXI beat, the HBM pseudo-channel port width of the Alveo U280/U55C shells.
 constexpr int kAxiBeatBytes = 64;

@@ -10,7 +10,7 @@ extern "C" void tf_add(const float* a, const float* b, float* out, int32_t nElem
 #pragma HLS INTERFACE s_axilite port = return
 Add_Elems:
     for (int32_t i = 0; i < nElems; ++i) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 65536
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxElementwiseElems
 #pragma HLS PIPELINE II = 1
         out[i] = a[i] + b[i];
     }

@@ -12,7 +12,7 @@ extern "C" int32_t tf_argmax(const float* x, int32_t nElems) {
     float bestVal = x[0];
 Argmax_Elems:
     for (int32_t i = 1; i < nElems; ++i) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 262144
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxVocabElems
 #pragma HLS PIPELINE II = 1
         const float v = x[i];
         if (v > bestVal) {

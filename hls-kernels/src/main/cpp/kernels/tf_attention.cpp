@@ -64,7 +64,7 @@ Attn_InitHeads:
     }
 Attn_Tokens:
     for (int32_t t = 0; t < seqLen; ++t) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 8192
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxSeqLen
         const int64_t slot = tf::kvSlot(pageTable, t, kvHead, numKvHeads, pageTokens);
         loadKvRow(kPool, kScales, slot, headDimElems, kvDtype, kRow);
         loadKvRow(vPool, vScales, slot, headDimElems, kvDtype, vRow);
@@ -131,7 +131,7 @@ extern "C" void tf_attention(const float* q, const void* kPool, const float* kSc
     TF_ONCHIP_BUFFER(float, runSum, group, tf::kMaxGroupHeads);
 Attn_KvHeads:
     for (int32_t kvh = 0; kvh < numKvHeads; ++kvh) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 32
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxKvHeads
         attentionKvHead(q, kPool, kScales, vPool, vScales, pageTable, out, kvh, group, numKvHeads, headDimElems,
                         seqLen, pageTokens, kvDtype, scale, kRow, vRow, acc, runMax, runSum);
     }

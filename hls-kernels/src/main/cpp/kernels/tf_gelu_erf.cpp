@@ -13,7 +13,7 @@ extern "C" void tf_gelu_erf(const float* x, float* out, int32_t nElems) {
 #pragma HLS INTERFACE s_axilite port = return
 GeluErf_Elems:
     for (int32_t i = 0; i < nElems; ++i) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 65536
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxElementwiseElems
 #pragma HLS PIPELINE II = 1
         const float v = x[i];
         out[i] = 0.5f * v * (1.0f + hls::erf(v * kInvSqrt2));

@@ -15,7 +15,7 @@ extern "C" void tf_gelu_tanh(const float* x, float* out, int32_t nElems) {
 #pragma HLS INTERFACE s_axilite port = return
 GeluTanh_Elems:
     for (int32_t i = 0; i < nElems; ++i) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 65536
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxElementwiseElems
 #pragma HLS PIPELINE II = 1
         const float v = x[i];
         out[i] = 0.5f * v * (1.0f + hls::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));

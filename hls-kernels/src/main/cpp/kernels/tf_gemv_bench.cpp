@@ -1,9 +1,12 @@
 // GEMV bandwidth microbenchmark (C-simulation build on the CPU, one thread): 4096 x 4096 weights
 // in int8 (Q8_CHANNEL), int4 (Q4_GROUP, group 128, with zero points) and fp16, batch 1 and 4.
-// Reports the weight bytes streamed per second (what bounds decode), the best of several runs.
+// Reports the weight bytes streamed per second (what bounds decode), the best of several runs, per
+// wall second and per second of this thread's CPU time (the latter stays meaningful when the
+// machine is shared and the thread gets descheduled).
 // Usage: make bench  (or tf_gemv_bench [rows cols iterations])
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -18,20 +21,34 @@ constexpr int kDefaultDim = 4096;        // a 7B-class hidden size
 constexpr int kDefaultIterations = 20;
 constexpr int kGroupSize = 128;          // the usual MatMulNBits / GPTQ group
 
-double bestSeconds(int iterations, const std::function<void()>& run) {
-    run();  // warm-up: page in the weights
-    double best = 1e30;
-    for (int i = 0; i < iterations; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        run();
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return best;
+struct Timing {
+    double wallSeconds;
+    double cpuSeconds;
+};
+
+double threadCpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-void report(const char* what, int batch, double weightBytes, double seconds) {
-    std::printf("%-5s batch %d: %8.3f ms  %6.2f GB/s weights  (measured, 1 CPU thread)\n", what, batch, seconds * 1e3,
-                weightBytes / seconds / 1e9);
+Timing best(int iterations, const std::function<void()>& run) {
+    run();  // warm-up: page in the weights
+    Timing t{1e30, 1e30};
+    for (int i = 0; i < iterations; ++i) {
+        const auto w0 = std::chrono::steady_clock::now();
+        const double c0 = threadCpuSeconds();
+        run();
+        t.cpuSeconds = std::min(t.cpuSeconds, threadCpuSeconds() - c0);
+        t.wallSeconds = std::min(t.wallSeconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count());
+    }
+    return t;
+}
+
+void report(const char* what, int batch, double weightBytes, Timing t) {
+    std::printf("%-5s batch %d: %8.3f ms wall %6.2f GB/s | %8.3f ms cpu %6.2f GB/s  (measured, 1 thread)\n", what,
+                batch, t.wallSeconds * 1e3, weightBytes / t.wallSeconds / 1e9, t.cpuSeconds * 1e3,
+                weightBytes / t.cpuSeconds / 1e9);
 }
 
 }  // namespace
@@ -53,14 +70,14 @@ int main(int argc, char** argv) {
     for (int batch : {1, 4}) {
         const auto x = rng.floats(size_t(batch) * cols);
         std::vector<float> y(size_t(batch) * rows);
-        report("int8", batch, double(w8.size()), bestSeconds(iterations, [&] {
+        report("int8", batch, double(w8.size()), best(iterations, [&] {
                    tf_gemv_q8(w8.data(), scales8.data(), nullptr, x.data(), y.data(), rows, cols, batch);
                }));
-        report("int4", batch, double(w4.size()), bestSeconds(iterations, [&] {
+        report("int4", batch, double(w4.size()), best(iterations, [&] {
                    tf_gemv_q4(w4.data(), scales4.data(), zeros4.data(), nullptr, x.data(), y.data(), rows, cols,
                               kGroupSize, batch);
                }));
-        report("fp16", batch, double(w16.size() * 2), bestSeconds(iterations, [&] {
+        report("fp16", batch, double(w16.size() * 2), best(iterations, [&] {
                    tf_gemv_f16(w16.data(), nullptr, x.data(), y.data(), rows, cols, batch);
                }));
     }

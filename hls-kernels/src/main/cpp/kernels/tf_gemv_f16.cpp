@@ -16,7 +16,7 @@ void gemvF16Mac(const uint16_t* w, const float* xBuf, hls::stream<float>& rowSum
                 int32_t colsElems, int32_t batch) {
 F16_Rows:
     for (int32_t r = 0; r < rowsElems; ++r) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 131072
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxRowsElems
         const uint16_t* wRow = w + static_cast<int64_t>(r) * colsElems;
         tf::denseRowAllBatches<uint16_t, F16Dequant>(wRow, xBuf, rowSums, colsElems, batch);
     }

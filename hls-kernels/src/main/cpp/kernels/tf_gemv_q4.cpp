@@ -16,6 +16,9 @@ constexpr int kChunkBytes = 512;
 // MAC beat in bytes: U sub-vectors of kMacLanes (see tf::macSubVectors); x planes are padded past
 // the row end by this much so a beat never reads outside them.
 constexpr int kQ4BeatBytes = 4 * kMacLanes;
+// Bytes per quantization group for the usual group sizes 32..128 (GPTQ/AWQ/MatMulNBits).
+constexpr int kGroupBytesMin = 32 / 2;
+constexpr int kGroupBytesMax = 128 / 2;
 
 TF_INLINE int32_t roundUp(int32_t n, int32_t m) { return (n + m - 1) / m * m; }
 
@@ -48,13 +51,13 @@ TF_INLINE void q4DequantGroups(const uint8_t* __restrict wRow, const float* sRow
     const int32_t gb = GB > 0 ? GB : groupBytes;
 Q4_Dequant_Groups:
     for (int32_t g0 = 0; g0 < n; g0 += gb) {
-#pragma HLS LOOP_TRIPCOUNT min = 4 max = 32
+#pragma HLS LOOP_TRIPCOUNT min = kChunkBytes / kGroupBytesMax max = kChunkBytes / kGroupBytesMin
         const int32_t g = (j0 + g0) / gb;
         const float scale = sRow[g];
         const int zero = zRow != nullptr ? zRow[g] : 8;
     Q4_Dequant_Bytes:
         for (int32_t j = 0; j < gb; ++j) {
-#pragma HLS LOOP_TRIPCOUNT min = 16 max = 64
+#pragma HLS LOOP_TRIPCOUNT min = kGroupBytesMin max = kGroupBytesMax
 #pragma HLS PIPELINE II = 1
             const int byte = wRow[j0 + g0 + j];
             wl[g0 + j] = static_cast<float>((byte & 0x0f) - zero) * scale;
@@ -68,7 +71,7 @@ Q4_Dequant_Groups:
 TF_INLINE void q4Dequant(const uint8_t* wRow, const float* sRow, const uint8_t* zRow, int32_t colsElems,
                          int32_t groupSize, int32_t j0, int32_t n, float* wl, float* wh) {
     const int32_t groupBytes = groupSize / 2;
-    if (groupSize % 2 == 0) {
+    if (groupSize % 2 == 0 && groupBytes <= kChunkBytes) {
         // Groups start on byte boundaries and the chunk holds whole groups.
         switch (groupBytes) {
             case 16: q4DequantGroups<16>(wRow, sRow, zRow, j0, n, groupBytes, wl, wh); break;
@@ -77,7 +80,8 @@ TF_INLINE void q4Dequant(const uint8_t* wRow, const float* sRow, const uint8_t* 
             default: q4DequantGroups<0>(wRow, sRow, zRow, j0, n, groupBytes, wl, wh); break;
         }
     } else {
-        // Odd group sizes: a group boundary can split a byte; look the group up per element.
+        // Odd group sizes (a group boundary can split a byte) or groups longer than a chunk: look
+        // the group up per element.
     Q4_Dequant_Elems:
         for (int32_t j = 0; j < n; ++j) {
             const int byte = wRow[j0 + j];
@@ -156,7 +160,7 @@ void gemvQ4Mac(const uint8_t* w, const float* scales, const uint8_t* zeros, cons
     float dots[tf::kGemvBatchTile];
 Q4_Rows:
     for (int32_t r = 0; r < rowsElems; ++r) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 131072
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxRowsElems
         const uint8_t* wRow = w + static_cast<int64_t>(r) * rowBytes;
         const float* sRow = scales + static_cast<int64_t>(r) * groups;
         const uint8_t* zRow = zeros != nullptr ? zeros + static_cast<int64_t>(r) * groups : nullptr;

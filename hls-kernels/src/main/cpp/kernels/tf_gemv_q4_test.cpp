@@ -19,7 +19,8 @@ int main() {
     struct Shape { int rows, cols, group; };
     const Shape shapes[] = {{1, 32, 32},   {7, 64, 32},   {13, 128, 64}, {5, 256, 128}, {33, 1152, 128},
                             {3, 96, 32},   {9, 48, 16},   {4, 72, 24},   {6, 21, 7},    {5, 15, 15},
-                            {2, 4096, 128}, {17, 2080, 32}};
+                            {2, 4096, 128}, {17, 2080, 32},
+                            {3, 4096, 2048} /* groups longer than one unpack chunk */};
     for (const Shape& s : shapes) {
         for (int batch = 1; batch <= 5; ++batch) {
             for (int variant = 0; variant < 4; ++variant) {

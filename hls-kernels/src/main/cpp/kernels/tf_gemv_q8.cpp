@@ -16,7 +16,7 @@ void gemvQ8Mac(const int8_t* w, const float* xBuf, hls::stream<float>& rowSums, 
                int32_t colsElems, int32_t batch) {
 Q8_Rows:
     for (int32_t r = 0; r < rowsElems; ++r) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 131072
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxRowsElems
         const int8_t* wRow = w + static_cast<int64_t>(r) * colsElems;
         tf::denseRowAllBatches<int8_t, Q8Dequant>(wRow, xBuf, rowSums, colsElems, batch);
     }

@@ -65,7 +65,7 @@ extern "C" void tf_kv_write(void* kPool, float* kScales, void* vPool, float* vSc
     }
 KvWrite_Heads:
     for (int32_t h = 0; h < numKvHeads; ++h) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 32
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxKvHeads
         const int64_t slot = tf::kvSlot(pageTable, position, h, numKvHeads, pageTokens);
         writeHead(k + static_cast<int64_t>(h) * headDimElems, kPool, kScales, slot, headDimElems, kvDtype);
         writeHead(v + static_cast<int64_t>(h) * headDimElems, vPool, vScales, slot, headDimElems, kvDtype);

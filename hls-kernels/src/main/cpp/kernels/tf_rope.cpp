@@ -35,7 +35,7 @@ Rope_Table:
     }
 Rope_Heads:
     for (int32_t h = 0; h < numHeads; ++h) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 128
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxHeads
         float* xh = x + static_cast<int64_t>(h) * headDimElems;
     Rope_Pairs:
         for (int32_t i = 0; i < half; ++i) {

@@ -10,7 +10,7 @@ extern "C" void tf_swiglu(const float* gate, const float* up, float* out, int32_
 #pragma HLS INTERFACE s_axilite port = return
 SwiGlu_Elems:
     for (int32_t i = 0; i < nElems; ++i) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = 65536
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxElementwiseElems
 #pragma HLS PIPELINE II = 1
         const float g = gate[i];
         out[i] = g / (1.0f + hls::exp(-g)) * up[i];

@@ -55,9 +55,9 @@ class GemvKernelTest {
 
     static Stream<Arguments> q4Shapes() {
         List<Arguments> out = new ArrayList<>();
-        int[][] shapes = {{5, 256}, {17, 384}, {3, 1024}, {9, 21}, {4, 72}};
+        int[][] shapes = {{5, 256}, {17, 384}, {3, 1024}, {9, 21}, {4, 72}, {2, 2048}};
         for (int[] s : shapes) {
-            for (int group : new int[] {32, 64, 128, 7, 24}) {
+            for (int group : new int[] {32, 64, 128, 7, 24, 2048}) { // 2048: longer than an unpack chunk
                 if (s[1] % group != 0) {
                     continue;
                 }

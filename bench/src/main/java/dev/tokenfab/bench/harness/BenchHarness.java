@@ -103,6 +103,7 @@ public final class BenchHarness {
                 if (!settings.idle().isZero()) monitor.measureIdle(settings.idle());
                 for (Workload w : settings.workloads()) {
                     for (int batch : settings.batches()) {
+                        warmUp(sut, w, batch);
                         String window = sut.name() + "/" + w.spec() + "/b" + batch;
                         monitor.begin(window);
                         RunStats stats;
@@ -113,7 +114,7 @@ public final class BenchHarness {
                             throw e;
                         }
                         EnergyWindow energy = monitor.end(window);
-                        rows.add(row(sut, w, batch, stats, energy, unavailableSensors));
+                        rows.add(row(sut.name(), sut.cardModel(), w, batch, stats, energy, unavailableSensors));
                     }
                 }
             } catch (PowerException e) {
@@ -150,24 +151,35 @@ public final class BenchHarness {
         sut.generate(ScenarioRunner.prompts(1, 4, sut.vocabularySize(), -1), 2, (a, b, c) -> {});
     }
 
-    ResultRow row(SystemUnderTest sut, Workload w, int batch, RunStats st, EnergyWindow energy, String unavailableSensors) {
+    /**
+     * One untimed batch of the workload's shape (as llama-bench's warm-up run): engines allocate per
+     * input shape on first use, which would otherwise land in the first measured window.
+     */
+    private static void warmUp(SystemUnderTest sut, Workload w, int batch) throws BenchException {
+        int n = Math.min(batch, w.requests(batch));
+        sut.generate(ScenarioRunner.prompts(n, w.promptTokens(), sut.vocabularySize(), -2), Math.min(w.generateTokens(), 2), (a, b, c) -> {});
+    }
+
+    /** Turns one run's clock and energy window into labeled figures. */
+    ResultRow row(String system, Optional<CardModel> card, Workload w, int batch, RunStats st, EnergyWindow energy,
+                  String unavailableSensors) {
         Map<String, Figure> f = new LinkedHashMap<>();
         double wallS = st.wallNanos() / 1e9;
         boolean gen = w.generates();
         double hostTps = (gen ? st.outputTokens() : st.promptTokens()) / wallS;
         Figure hostTokensPerSecond = Figure.measured(hostTps, "tokens/s", clock + (gen ? ", generated tokens" : ", prompt tokens"));
-        Optional<CardModel> card = sut.cardModel();
 
         Figure tps;
         Figure watts;
         Figure idle;
         if (card.isPresent()) {
             CardModel c = card.get();
-            tps = batch == 1 && gen && w.scenario() instanceof Scenario.Single
+            tps = batch == c.batch() && gen && w.scenario() instanceof Scenario.Single
                     ? Figure.modeled(c.decodeTokensPerSecond(), "tokens/s", c.from())
-                    : Figure.unavailable("tokens/s", c.from() + " models batch-1 single-stream decode only");
-            watts = Double.isNaN(energy.modeledJoules()) ? Figure.unavailable("W", "no modeled card power")
-                    : Figure.modeled(energy.modeledAverageWatts(), "W", c.from());
+                    : Figure.unavailable("tokens/s", c.from() + " models single-stream decode at batch " + c.batch() + " only");
+            // the plan's decode power, not an average over host emulation time (which would weight idle
+            // and busy by how slowly the CPU emulates, not by how the card would run)
+            watts = Figure.modeled(c.boardWatts(), "W", c.from());
             idle = Double.isNaN(c.idleWatts()) ? Figure.unavailable("W", c.from() + " has no idle estimate")
                     : Figure.modeled(c.idleWatts(), "W", c.from());
             f.put("tokensPerSecond", tps);
@@ -215,7 +227,7 @@ public final class BenchHarness {
             case Scenario.Offline o -> "offline";
             case Scenario.Server s -> "server@" + s.requestsPerSecond() + "/s";
         };
-        return new ResultRow(sut.name(), w.spec(), scenario, batch, st.requests(), w.promptTokens(), w.generateTokens(), f);
+        return new ResultRow(system, w.spec(), scenario, batch, st.requests(), w.promptTokens(), w.generateTokens(), f);
     }
 
     private static double safeDiv(Figure a, Figure b) {

@@ -118,6 +118,9 @@ public final class HtmlReport {
                   svg.appendChild(g);
                 });
                 charts.appendChild(svg);
+                var reasons = [];
+                rows.forEach(function (r) { var f = r.figures[key]; if (f && f.value === null && reasons.indexOf(f.source) < 0) reasons.push(f.source); });
+                if (reasons.length) charts.appendChild(el("p", {"class": "note na-reasons", "data-metric": key}, "n/a because: " + reasons.join(" | ")));
               });
 
               var keys = [];

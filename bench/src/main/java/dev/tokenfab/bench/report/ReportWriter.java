@@ -49,6 +49,12 @@ public final class ReportWriter {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
             Files.writeString(tmp, text);
+            try {
+                // createTempFile makes the file owner-only; a report is meant to be shared
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // keep the platform default
+            }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new BenchException(BenchException.ErrorCode.IO, file + ": cannot write: " + e.getMessage(), e);

@@ -14,23 +14,24 @@ import java.util.List;
  * calibrated on published board measurements): every figure built from them is labeled modeled.
  *
  * @param platform             the Alveo platform the plan targets
+ * @param batch                the batch size the estimate is for
  * @param decodeTokensPerSecond modeled tokens/s of one sequence at batch 1
  * @param boardWatts           modeled board power while decoding
  * @param idleWatts            modeled board power at idle (shell loaded)
  * @param from                 where the numbers come from, for labels
  */
-public record CardModel(String platform, double decodeTokensPerSecond, double boardWatts, double idleWatts, String from) {
+public record CardModel(String platform, int batch, double decodeTokensPerSecond, double boardWatts, double idleWatts, String from) {
 
-    /**
-     * Keys looked up in dataflow.json, first match wins. The plan's schema is owned by the compiler
-     * (dev.tokenfab.compiler.plan); these cover the names it is expected to use for its estimates.
+    /*
+     * Pointers into dataflow.json as dev.tokenfab.compiler.plan.DataflowPlan writes it (record
+     * EstimateModeled, branch quant): read as JSON so the bench does not need the compiler's plan
+     * classes on its class path.
      */
-    static final List<String> TOKENS_PER_SECOND_KEYS = List.of("/estimate/tokensPerSecond", "/estimates/tokensPerSecond",
-            "/modeled/tokensPerSecond", "/tokensPerSecond");
-    static final List<String> BOARD_WATTS_KEYS = List.of("/estimate/boardWatts", "/estimates/boardWatts",
-            "/modeled/boardWatts", "/boardWatts", "/estimate/watts");
-    static final List<String> IDLE_WATTS_KEYS = List.of("/estimate/idleWatts", "/estimates/idleWatts", "/modeled/idleWatts", "/idleWatts");
-    static final List<String> PLATFORM_KEYS = List.of("/platform", "/estimate/platform");
+    static final List<String> TOKENS_PER_SECOND_KEYS = List.of("/estimateModeled/tokensPerSecond");
+    static final List<String> BOARD_WATTS_KEYS = List.of("/estimateModeled/boardWatts");
+    static final List<String> IDLE_WATTS_KEYS = List.of("/estimateModeled/idleWatts");
+    static final List<String> BATCH_KEYS = List.of("/estimateModeled/batch");
+    static final List<String> PLATFORM_KEYS = List.of("/platform");
 
     /** @throws BenchException SYSTEM_UNAVAILABLE naming the file and the keys it lacks */
     public static CardModel fromDataflowJson(Path dataflowJson) throws BenchException {
@@ -48,9 +49,10 @@ public record CardModel(String platform, double decodeTokensPerSecond, double bo
         } catch (BenchException e) {
             idle = Double.NaN;
         }
+        int batch = (int) number(root, BATCH_KEYS, dataflowJson);
         String platform = PLATFORM_KEYS.stream().map(root::at).filter(n -> !n.isMissingNode() && n.isTextual())
                 .map(JsonNode::asText).findFirst().orElse("unknown platform");
-        return new CardModel(platform, tps, watts, idle, dataflowJson + " (" + platform + " plan estimate)");
+        return new CardModel(platform, batch, tps, watts, idle, dataflowJson + " estimateModeled (" + platform + ", batch " + batch + ")");
     }
 
     private static double number(JsonNode root, List<String> keys, Path file) throws BenchException {

@@ -1,9 +1,10 @@
 package dev.tokenfab.bench.sut;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenfab.bench.BenchException;
+import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.ModelPackage;
+import dev.tokenfab.compiler.pkg.PackageReader;
 import dev.tokenfab.compiler.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
@@ -13,8 +14,6 @@ import dev.tokenfab.host.runtime.Decoder;
 import dev.tokenfab.host.runtime.KvCache;
 import dev.tokenfab.host.runtime.KvCacheException;
 import dev.tokenfab.host.runtime.Sampler;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +23,7 @@ import java.util.List;
  * prompt, all advanced together by {@link Decoder#forwardBatch} (the prompt token by token, as the
  * runtime's Generator feeds it), greedy sampling, no EOS stop.
  *
- * <p>The manifest is read with Jackson straight into {@link Manifest}; checksum verification is the
- * package reader's job (dev.tokenfab.compiler.pkg), which this adapter should call once it is on main.
+ * <p>The package is opened with the compiler's {@link PackageReader} (version and checksums verified).
  */
 public final class RuntimeEngine implements TokenfabEngine {
 
@@ -44,7 +42,7 @@ public final class RuntimeEngine implements TokenfabEngine {
     public static final class Provider implements TokenfabEngine.Provider {
         @Override
         public TokenfabEngine open(Path modelPackage, String deviceName, int maxBatch) throws BenchException {
-            Manifest manifest = readManifest(modelPackage.resolve("manifest.json"));
+            Manifest manifest = readManifest(modelPackage);
             DeviceInfo.Kind kind;
             Platform platform;
             try {
@@ -66,17 +64,12 @@ public final class RuntimeEngine implements TokenfabEngine {
         }
     }
 
-    static Manifest readManifest(Path file) throws BenchException {
-        if (!Files.isRegularFile(file)) throw new BenchException(BenchException.ErrorCode.SYSTEM_UNAVAILABLE,
-                file + " does not exist: not a model package");
-        try {
-            Manifest m = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                    .readValue(file.toFile(), Manifest.class);
-            if (m.formatVersion() != Manifest.FORMAT_VERSION) throw new BenchException(BenchException.ErrorCode.SYSTEM_UNAVAILABLE,
-                    file + ": format version " + m.formatVersion() + ", this build reads " + Manifest.FORMAT_VERSION);
-            return m;
-        } catch (IOException e) {
-            throw new BenchException(BenchException.ErrorCode.SYSTEM_UNAVAILABLE, file + ": not a manifest: " + e.getMessage(), e);
+    /** Opens the package with the compiler's reader (format version and SHA-256 of every file verified). */
+    static Manifest readManifest(Path packageDir) throws BenchException {
+        try (ModelPackage pkg = PackageReader.open(packageDir)) {
+            return pkg.manifest();
+        } catch (CompileException e) {
+            throw new BenchException(BenchException.ErrorCode.SYSTEM_UNAVAILABLE, e.getMessage(), e);
         }
     }
 

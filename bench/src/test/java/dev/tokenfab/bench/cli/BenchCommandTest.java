@@ -48,7 +48,7 @@ class BenchCommandTest {
     void baselineEndToEndWithLabeledFiguresAndUnwiredTokenfab(@TempDir Path dir) throws Exception {
         Path model = SharedModels.model(SharedModels.GPT2);
         Path pkg = Files.createDirectories(dir.resolve("m.tfpkg"));
-        Files.writeString(pkg.resolve("dataflow.json"), "{\"platform\":\"U280\",\"estimate\":{\"tokensPerSecond\":55.5,\"boardWatts\":48.0}}");
+        Files.writeString(pkg.resolve("dataflow.json"), "{\"platform\":\"U280\",\"estimateModeled\":{\"batch\":1,\"tokensPerSecond\":55.5,\"boardWatts\":48.0}}");
         Path out = dir.resolve("report");
         Run r = run(pkg.toString(), "--baseline", model.toString(), "--baseline-threads", "1", "--device", "emu",
                 "--workload", "pp8+tg8,pp8,tg4@offline:3,pp4+tg4@server:3:500", "--batch", "1,2", "--report", out.toString(),
@@ -62,7 +62,7 @@ class BenchCommandTest {
         assertTrue(Files.size(out.resolve(ReportWriter.HTML_FILE)) > 0);
         SystemInfo tf = run.systems().stream().filter(s -> s.name().equals("tokenfab-emu")).findFirst().orElseThrow();
         assertFalse(tf.available());
-        assertTrue(tf.unavailableReason().contains("manifest.json does not exist"), tf.unavailableReason());
+        assertTrue(tf.unavailableReason().contains("has no manifest.json"), tf.unavailableReason());
         assertEquals(8, run.results().size(), "4 workloads x 2 batch sizes");
         assertTrue(run.machine().logicalCores() > 0 && !run.machine().cpuModel().isBlank());
 

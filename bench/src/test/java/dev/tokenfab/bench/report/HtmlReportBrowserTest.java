@@ -57,6 +57,7 @@ class HtmlReportBrowserTest {
         }
         assertTrue(dom.contains("55.5 tokens/s (modeled)"), "modeled value labeled in the chart");
         assertTrue(dom.contains("<table id=\"figures\">"), "table rendered");
+        assertTrue(dom.contains("n/a because: no power sensor on testhost"), "reasons for n/a listed under the chart");
     }
 
     static String dumpDom(Path html, Path profile) throws Exception {

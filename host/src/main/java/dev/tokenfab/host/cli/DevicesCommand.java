@@ -66,10 +66,16 @@ public final class DevicesCommand implements Callable<Integer> {
             return lines;
         }
         Path file = xclbin;
-        try {
+        try (Xrt.Device d = Xrt.Device.open(xrtDevice)) {
+            if (file == null && !d.emulated()) {
+                // never load the emulation image (no bitstream) onto a card: report what is loaded now
+                lines.add("xrt     available: device " + xrtDevice + " (Alveo card), loaded xclbin uuid " + d.xclbinUuid());
+                lines.add("        pass --xclbin <file> to load one and show its memory topology");
+                return lines;
+            }
             if (file == null) file = XrtDevice.emulationImage(p);
             Xclbin image = XclbinReader.read(file);
-            try (Xrt.Device d = Xrt.Device.open(xrtDevice); Xrt.Xclbin x = Xrt.Xclbin.fromFile(file)) {
+            try (Xrt.Xclbin x = Xrt.Xclbin.fromFile(file)) {
                 UUID uuid = d.load(x);
                 lines.add("xrt     available: device " + xrtDevice + (d.emulated() ? " (noop shim: XRT runs, compute is C-simulation)" : " (Alveo card)")
                         + ", platform " + image.platformVbnv());

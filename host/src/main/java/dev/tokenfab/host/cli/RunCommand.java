@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.ModelPackage;
+import dev.tokenfab.compiler.pkg.PackageReader;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.DeviceInfo;
@@ -130,7 +132,15 @@ public final class RunCommand implements Callable<Integer> {
      */
     public static RunOutcome execute(Path packageDir, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
                                      Sampler.Settings sampling) throws CompileException, DeviceException {
-        Manifest manifest = Packages.open(packageDir);
+        try (ModelPackage pkg = PackageReader.open(packageDir)) {
+            return execute(pkg, kind, promptIds, maxNewTokens, sampling);
+        }
+    }
+
+    /** As {@link #execute(Path, DeviceInfo.Kind, int[], int, Sampler.Settings)} on an open package. */
+    public static RunOutcome execute(ModelPackage pkg, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
+                                     Sampler.Settings sampling) throws DeviceException {
+        Manifest manifest = pkg.manifest();
         ModelConfig config = ModelConfig.from(manifest);
         for (int id : promptIds) {
             if (id < 0 || id >= config.vocabSize()) {
@@ -142,11 +152,11 @@ public final class RunCommand implements Callable<Integer> {
                     + ") exceeds the model's context of " + config.model().maxContextTokens() + " tokens");
         }
         try (Device dev = Devices.open(kind, config.platform());
-             Decoder decoder = Decoder.load(dev, manifest, packageDir, Decoder.Options.forBatch(config.model(), 1))) {
+             Decoder decoder = Decoder.load(dev, pkg, 1)) {
             Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false);
             int context = promptIds.length + result.generatedIds().length;
-            ModeledCard modeled = ModeledCard.of(packageDir, manifest, config.platform(), context);
-            return new RunOutcome(packageDir, dev.info(), config, result, HostCpu.model(), modeled);
+            ModeledCard modeled = ModeledCard.of(pkg.plan(), manifest, config.platform(), context);
+            return new RunOutcome(pkg.root(), dev.info(), config, result, HostCpu.model(), modeled);
         }
     }
 }

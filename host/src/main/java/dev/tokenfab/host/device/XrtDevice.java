@@ -11,11 +11,13 @@ import dev.tokenfab.host.device.DeviceException.ErrorCode;
 import dev.tokenfab.host.device.xrt.RunState;
 import dev.tokenfab.host.device.xrt.SyncDirection;
 import dev.tokenfab.host.device.xrt.Xrt;
+import dev.tokenfab.host.device.xrt.XrtLibrary;
 import dev.tokenfab.kernels.Kernel;
+import dev.tokenfab.kernels.KernelException;
+import dev.tokenfab.kernels.KernelLibrary;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,6 +57,34 @@ public final class XrtDevice implements Device {
     public interface Simulator {
         int run(Kernel kernel, Object[] args) throws DeviceException;
 
+        /** The C-simulation through an hls-kernels {@link KernelLibrary}. */
+        static Simulator fromKernelLibrary(KernelLibrary library) {
+            return (kernel, args) -> {
+                try {
+                    return library.invoke(kernel, args);
+                } catch (KernelException e) {
+                    throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + e.getMessage(), e);
+                }
+            };
+        }
+
+        /**
+         * The C-simulation library hls-kernels bundles ({@link KernelLibrary#load()}, or the file named
+         * by {@value KernelLibrary#LIBRARY_PATH_PROPERTY}), loaded once and kept for the life of the JVM.
+         *
+         * @throws DeviceException UNAVAILABLE when the library cannot be found or loaded
+         */
+        static Simulator bundled() throws DeviceException {
+            synchronized (Simulator.class) {
+                try {
+                    if (Bundled.library == null) Bundled.library = KernelLibrary.load();
+                    return fromKernelLibrary(Bundled.library);
+                } catch (KernelException e) {
+                    throw new DeviceException(ErrorCode.UNAVAILABLE, "C-simulation kernels: " + e.getMessage(), e);
+                }
+            }
+        }
+
         /**
          * The C-simulation through the emulated device's kernel binding (the library
          * {@link Devices#emulationKernels()} resolves), each kernel bound on first use.
@@ -77,6 +107,11 @@ public final class XrtDevice implements Device {
         }
     }
 
+    /** Holder of the JVM-wide bundled kernel library. */
+    private static final class Bundled {
+        static KernelLibrary library;
+    }
+
     /**
      * @param deviceIndex XRT device index (0 for the first card or the noop shim)
      * @param platform    the platform the plan targets; the xclbin must match its banks
@@ -97,6 +132,23 @@ public final class XrtDevice implements Device {
         public static Options emulation(Platform platform, Simulator simulator) {
             return new Options(0, platform, null, DEFAULT_RUN_TIMEOUT, simulator);
         }
+
+        /**
+         * What the device factory uses: device 0, {@code xclbin} (null: the platform's emulation
+         * image), the default timeout, and the bundled C-simulation only when the environment selects
+         * XRT's noop shim (a card computes by itself). An unusable environment is reported by
+         * {@link XrtDevice#open} as UNAVAILABLE with the fix.
+         */
+        public static Options defaults(Platform platform, Path xclbin) throws DeviceException {
+            boolean noop = dev.tokenfab.host.device.xrt.XrtLibrary.check(System.getenv())
+                    instanceof dev.tokenfab.host.device.xrt.XrtLibrary.Availability.Available a && a.emulated();
+            return new Options(0, platform, xclbin, DEFAULT_RUN_TIMEOUT, noop ? Simulator.bundled() : null);
+        }
+
+        /** Device 0 with the platform's emulation xclbin and the bundled C-simulation library. */
+        public static Options emulation(Platform platform) throws DeviceException {
+            return emulation(platform, Simulator.bundled());
+        }
     }
 
     private final Options options;
@@ -106,6 +158,8 @@ public final class XrtDevice implements Device {
     private final DeviceInfo info;
     /** plan bank → XRT memory group (index in the xclbin's topology); -1 where the xclbin lacks the bank */
     private final int[] groupOfBank;
+    /** kernel → per argument, the memory groups the xclbin wires it to (precomputed: launch is on the decode hot path) */
+    private final Map<Kernel, List<Set<Integer>>> wiring = new EnumMap<>(Kernel.class);
     private final Map<Kernel, Xrt.Kernel> kernels = new EnumMap<>(Kernel.class);
     private final Map<Kernel, Xrt.Run> runs = new EnumMap<>(Kernel.class);
     private final Set<XrtBuffer> buffers = new LinkedHashSet<>();
@@ -118,6 +172,11 @@ public final class XrtDevice implements Device {
         this.uuid = uuid;
         this.groupOfBank = groupOfBank;
         this.info = info;
+        for (Kernel k : Kernel.values()) {
+            List<Set<Integer>> perArg = new ArrayList<>();
+            for (int i = 0; i < k.args().size(); i++) perArg.add(Set.copyOf(image.banksOf(k.symbol(), i)));
+            wiring.put(k, List.copyOf(perArg));
+        }
     }
 
     /**
@@ -127,6 +186,9 @@ public final class XrtDevice implements Device {
      *     or one that does not match the platform or the kernels)
      */
     public static XrtDevice open(Options o) throws DeviceException {
+        if (o.xclbin() == null && !XrtLibrary.get().emulated())
+            throw new DeviceException(ErrorCode.BAD_BINARY, "on an Alveo card pass the v++-built xclbin (bitstreams/Makefile): "
+                    + "the emulation image has no bitstream and must not be loaded onto a card");
         Path file = o.xclbin() != null ? o.xclbin() : emulationImage(o.platform());
         Xclbin image;
         try {
@@ -308,10 +370,10 @@ public final class XrtDevice implements Device {
                     case KernelArg.Buffer(DeviceBuffer db, long off) -> {
                         if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a buffer");
                         XrtBuffer b = own(db, where);
-                        List<Integer> wired = image.banksOf(kernel.symbol(), i);
                         int group = groupOfBank[b.bank];
-                        if (!wired.contains(group))
-                            throw new DeviceException(ErrorCode.BAD_BANK, where + " is wired to memory " + tags(wired) + " in the xclbin; the buffer is in bank "
+                        if (!wiring.get(kernel).get(i).contains(group))
+                            throw new DeviceException(ErrorCode.BAD_BANK, where + " is wired to memory " + tags(image.banksOf(kernel.symbol(), i))
+                                    + " in the xclbin; the buffer is in bank "
                                     + b.bank + " (" + BankMap.bankTag(options.platform(), b.bank) + ")");
                         if (off < 0 || off >= b.sizeBytes())
                             throw new DeviceException(ErrorCode.OUT_OF_RANGE, where + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");

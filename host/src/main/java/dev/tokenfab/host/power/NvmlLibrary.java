@@ -16,6 +16,7 @@ import java.util.Optional;
  * and unloads the library. Shared by the {@link NvmlSensor}s it opened, closed by the last one.
  * Every entry point returns an {@code nvmlReturn_t}; non-zero becomes a {@link PowerException}.
  */
+@SuppressWarnings("restricted") // FFM downcalls into NVML: the JVM runs with --enable-native-access
 final class NvmlLibrary implements AutoCloseable {
 
     /** The soname the NVIDIA driver installs (nvml.h: "libnvidia-ml.so.1"). */

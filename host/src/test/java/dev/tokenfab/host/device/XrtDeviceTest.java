@@ -56,19 +56,24 @@ class XrtDeviceTest {
         for (int i = 0; i < COLS; i++) x[i] = r.nextFloat() * 2 - 1;
     }
 
-    /** y = W x on host memory through the C-simulation: the emu device's result. */
-    static float[] reference(XrtDevice.Simulator sim) throws DeviceException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment sw = a.allocateFrom(JAVA_BYTE, w), ss = a.allocateFrom(JAVA_FLOAT, scales),
-                    sx = a.allocateFrom(JAVA_FLOAT, x), sy = a.allocate(JAVA_FLOAT, ROWS);
-            sim.run(Kernel.GEMV_Q8, new Object[] {sw, ss, MemorySegment.NULL, sx, sy, ROWS, COLS, 1});
-            return sy.toArray(JAVA_FLOAT);
+    /** y = W x on the emulated device (EmuDevice: the C-simulation on host memory), the reference. */
+    static float[] emuReference() throws DeviceException {
+        XrtTestSupport.assumeSimulator();
+        try (Device emu = new EmuDevice(Platform.U55C, Devices.libraryBinding(dev.tokenfab.kernels.KernelLibrary.libraryPath()))) {
+            Bufs b = upload(emu);
+            launchGemv(emu, b, X_OFFSET_BYTES, ROWS, COLS);
+            return readY(emu, b, ROWS);
         }
+    }
+
+    static void launchGemv(Device d, Bufs b, long xOffsetBytes, int rows, int cols) throws DeviceException {
+        d.launch(Kernel.GEMV_Q8, KernelArg.of(b.w()), KernelArg.of(b.scales()), KernelArg.NULL,
+                KernelArg.of(b.x(), xOffsetBytes), KernelArg.of(b.y()), KernelArg.i32(rows), KernelArg.i32(cols), KernelArg.i32(1));
     }
 
     record Bufs(DeviceBuffer w, DeviceBuffer scales, DeviceBuffer x, DeviceBuffer y) {}
 
-    static Bufs upload(XrtDevice d) throws DeviceException {
+    static Bufs upload(Device d) throws DeviceException {
         Bufs b = new Bufs(d.allocate(0, BUFFER_BYTES), d.allocate(1, BUFFER_BYTES), d.allocate(2, BUFFER_BYTES), d.allocate(3, BUFFER_BYTES));
         d.write(b.w(), 0, MemorySegment.ofArray(w));
         d.write(b.scales(), 0, MemorySegment.ofArray(scales));
@@ -76,7 +81,7 @@ class XrtDeviceTest {
         return b;
     }
 
-    static float[] readY(XrtDevice d, Bufs b, int n) throws DeviceException {
+    static float[] readY(Device d, Bufs b, int n) throws DeviceException {
         float[] y = new float[n];
         d.read(b.y(), 0, MemorySegment.ofArray(y));
         return y;
@@ -85,15 +90,27 @@ class XrtDeviceTest {
     @Test
     void gemvOnMappedBosMatchesTheEmulatedReference() throws Exception {
         XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
-        float[] expected = reference(sim);
+        float[] expected = emuReference();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
             assertEquals(DeviceInfo.Kind.XRT, d.info().kind());
             assertTrue(d.info().emulatedCompute());
             assertEquals(32, d.info().banks().size());
             assertEquals("HBM[31]", d.info().banks().get(31).tag());
             Bufs b = upload(d);
-            d.launch(Kernel.GEMV_Q8, KernelArg.of(b.w()), KernelArg.of(b.scales()), KernelArg.NULL,
-                    KernelArg.of(b.x(), X_OFFSET_BYTES), KernelArg.of(b.y()), KernelArg.i32(ROWS), KernelArg.i32(COLS), KernelArg.i32(1));
+            launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
+            assertArrayEquals(expected, readY(d, b, ROWS), "XRT + C-simulation on mapped BOs must equal the emulated device bit for bit");
+        }
+    }
+
+    @Test
+    void factoryDefaultsRunUnderNoopWithTheBundledSimulation() throws Exception {
+        XrtTestSupport.assumeSimulator();
+        float[] expected = emuReference();
+        XrtDevice.Options o = XrtDevice.Options.defaults(Platform.U55C, null);
+        assertNotNull(o.simulator(), "noop shim selected: the C-simulation is required");
+        try (XrtDevice d = XrtDevice.open(o)) {
+            Bufs b = upload(d);
+            launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
             assertArrayEquals(expected, readY(d, b, ROWS));
         }
     }
@@ -101,20 +118,21 @@ class XrtDeviceTest {
     @Test
     void wrongOffsetOrSwappedArgumentsChangeTheResult() throws Exception {
         XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
-        float[] expected = reference(sim);
+        float[] expected = emuReference();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
             Bufs b = upload(d);
             // offset forgotten: the kernel reads the zeros before x
-            d.launch(Kernel.GEMV_Q8, KernelArg.of(b.w()), KernelArg.of(b.scales()), KernelArg.NULL,
-                    KernelArg.of(b.x()), KernelArg.of(b.y()), KernelArg.i32(ROWS), KernelArg.i32(COLS), KernelArg.i32(1));
+            launchGemv(d, b, 0, ROWS, COLS);
             assertFalse(java.util.Arrays.equals(expected, readY(d, b, ROWS)), "wrong x offset must change y");
             // rows and cols swapped
-            d.launch(Kernel.GEMV_Q8, KernelArg.of(b.w()), KernelArg.of(b.scales()), KernelArg.NULL,
-                    KernelArg.of(b.x(), X_OFFSET_BYTES), KernelArg.of(b.y()), KernelArg.i32(COLS), KernelArg.i32(ROWS), KernelArg.i32(1));
+            launchGemv(d, b, X_OFFSET_BYTES, COLS, ROWS);
             assertFalse(java.util.Arrays.equals(expected, readY(d, b, ROWS)), "swapped rows/cols must change y");
+            // w and x buffers swapped: int8 weights read as floats and the other way round
+            d.launch(Kernel.GEMV_Q8, KernelArg.of(b.x(), X_OFFSET_BYTES), KernelArg.of(b.scales()), KernelArg.NULL,
+                    KernelArg.of(b.w()), KernelArg.of(b.y()), KernelArg.i32(ROWS), KernelArg.i32(COLS), KernelArg.i32(1));
+            assertFalse(java.util.Arrays.equals(expected, readY(d, b, ROWS)), "swapped w/x must change y");
             // the right launch again restores the reference: nothing else leaked between runs
-            d.launch(Kernel.GEMV_Q8, KernelArg.of(b.w()), KernelArg.of(b.scales()), KernelArg.NULL,
-                    KernelArg.of(b.x(), X_OFFSET_BYTES), KernelArg.of(b.y()), KernelArg.i32(ROWS), KernelArg.i32(COLS), KernelArg.i32(1));
+            launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
             assertArrayEquals(expected, readY(d, b, ROWS));
         }
     }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Assumptions;
  * points it at a script file through FAKE_NVML_SCRIPT (set with libc setenv, which the native
  * getenv sees). Skips the calling test when no C compiler is installed.
  */
+@SuppressWarnings("restricted") // libc setenv through FFM
 final class FakeNvml {
     static final Path MODULE = Path.of(System.getProperty("user.dir"));
     static final Path SOURCE = MODULE.resolve("src/test/native/fake_nvml.c");

@@ -10,16 +10,25 @@ import java.util.Map;
  * @param meanAbsByTensor  canonical tensor name → mean |x| of its input, one value per input channel
  *                         (length = the tensor's cols). Tensors that share an input (q/k/v, gate/up)
  *                         should carry the same array.
+ * @param hessianByTensor  canonical tensor name → E[x x^T] of its input, [cols][cols] row-major, for
+ *                         GPTQ (tensors sharing an input may share the array: its factor is computed once)
  */
-public record CalibrationStats(Map<String, float[]> meanAbsByTensor) {
+public record CalibrationStats(Map<String, float[]> meanAbsByTensor, Map<String, float[]> hessianByTensor) {
 
     public CalibrationStats {
         meanAbsByTensor = Map.copyOf(meanAbsByTensor);
+        hessianByTensor = Map.copyOf(hessianByTensor);
     }
 
-    public static CalibrationStats none() { return new CalibrationStats(Map.of()); }
+    /** Activation magnitudes only (AWQ). */
+    public CalibrationStats(Map<String, float[]> meanAbsByTensor) { this(meanAbsByTensor, Map.of()); }
 
-    public boolean isEmpty() { return meanAbsByTensor.isEmpty(); }
+    public static CalibrationStats none() { return new CalibrationStats(Map.of(), Map.of()); }
+
+    public boolean isEmpty() { return meanAbsByTensor.isEmpty() && hessianByTensor.isEmpty(); }
+
+    /** The Hessian for one tensor, or null. */
+    public float[] hessian(String tensor) { return hessianByTensor.get(tensor); }
 
     /** The stats for one tensor, or null when none were given. */
     public float[] meanAbs(String tensor) { return meanAbsByTensor.get(tensor); }

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * @param groupSize   INT4 group size along the input dimension: one of {@link #ALLOWED_GROUP_SIZES}
  * @param zeroPoints  INT4 with per-group zero points (asymmetric); false = symmetric (zero 8)
  * @param int4Method  INT4 rounding: RTN, AWQ (activation-aware; weight-only MSE clip search without
- *                    calibration stats), GPTQ (not implemented: refused with BAD_OPTION)
+ *                    calibration stats), GPTQ (error feedback through calibration Hessians; MSE clip
+ *                    search for tensors without one)
  * @param keepFp16    canonical tensor names (or globs with {@code *}) kept in fp16
  * @param threads     worker threads for quantization (tensors and row blocks run in parallel)
  */

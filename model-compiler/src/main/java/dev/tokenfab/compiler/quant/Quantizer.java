@@ -43,6 +43,8 @@ public final class Quantizer {
 
     private final QuantSpec spec;
     private final CalibrationStats stats;
+    /** GPTQ factors by Hessian array identity (q/k/v share one), computed on first use, dropped after the pass. */
+    private final Map<float[], float[]> gptqFactors = new java.util.IdentityHashMap<>();
 
     public Quantizer(QuantSpec spec, CalibrationStats stats) {
         this.spec = spec;
@@ -54,10 +56,6 @@ public final class Quantizer {
         if (spec.scheme() == Manifest.QuantScheme.INT4) {
             if (!QuantSpec.ALLOWED_GROUP_SIZES.contains(spec.groupSize())) {
                 throw new CompileException(ErrorCode.BAD_OPTION, "group size " + spec.groupSize() + " not allowed; allowed: 32, 64, 128");
-            }
-            if (spec.int4Method() == Manifest.Int4Method.GPTQ) {
-                throw new CompileException(ErrorCode.BAD_OPTION,
-                        "int4 method gptq is not implemented in this build (it needs calibration Hessians); allowed: rtn, awq");
             }
         }
     }
@@ -94,12 +92,19 @@ public final class Quantizer {
                     yield new FormatChoice(PackedFormat.Q8_CHANNEL, 0, false, "int8-channel",
                             "cols " + w.cols() + " not a multiple of group size " + spec.groupSize() + ": int8 fallback");
                 }
+                String note = null;
                 String method = switch (spec.int4Method() == null ? Manifest.Int4Method.RTN : spec.int4Method()) {
                     case RTN -> "int4-rtn";
                     case AWQ -> stats.meanAbs(w.name()) != null ? "int4-awq" : "int4-mse-clip";
-                    case GPTQ -> throw new IllegalStateException("GPTQ refused by validateSpec");
+                    case GPTQ -> {
+                        float[] h = stats.hessian(w.name());
+                        if (h != null && h.length == w.cols() * w.cols() && w.cols() <= Gptq.MAX_COLS) yield "int4-gptq";
+                        note = h == null ? "no calibration Hessian: clip search instead of gptq"
+                                : "Hessian unusable (size or cols > " + Gptq.MAX_COLS + "): clip search instead of gptq";
+                        yield "int4-mse-clip";
+                    }
                 };
-                yield new FormatChoice(PackedFormat.Q4_GROUP, spec.groupSize(), spec.zeroPoints(), method, null);
+                yield new FormatChoice(PackedFormat.Q4_GROUP, spec.groupSize(), spec.zeroPoints(), method, note);
             }
         };
     }
@@ -157,7 +162,12 @@ public final class Quantizer {
             }
         }
 
-        Map<String, double[]> sums = runAll(items);
+        Map<String, double[]> sums;
+        try {
+            sums = runAll(items);
+        } finally {
+            gptqFactors.clear();
+        }
 
         List<QuantReport.TensorReport> reports = new ArrayList<>();
         Double minSqnr = null;
@@ -241,6 +251,26 @@ public final class Quantizer {
         return sums;
     }
 
+    private float[] gptqFactor(WeightTensor.Dense t) throws CompileException {
+        float[] h = stats.hessian(t.name());
+        synchronized (gptqFactors) {
+            float[] u = gptqFactors.get(h);
+            if (u == null) {
+                try {
+                    u = Gptq.inverseCholeskyUpper(h, t.cols(), t.name());
+                } catch (IllegalArgumentException e) {
+                    throw new CompileException(ErrorCode.BAD_OPTION, e.getMessage(), e);
+                }
+                gptqFactors.put(h, u);
+            }
+            return u;
+        }
+    }
+
+    private static CompileException nonFinite(String tensor, int row) {
+        return new CompileException(ErrorCode.NON_FINITE_WEIGHT, "tensor " + tensor + ": NaN or Inf in row " + row);
+    }
+
     private double[] process(Item it, Worker w) throws CompileException {
         WeightTensor.Dense src = it.src();
         PackedTensor dst = it.dst();
@@ -254,6 +284,7 @@ public final class Quantizer {
         float[] rowScale = tr == null ? null : tr.rowScale();
         float[] errScale = tr == null ? null : tr.inverseColScale();
         float[] errWeight = tr == null ? null : tr.clipWeight();
+        float[] gptqU = it.format().method().equals("int4-gptq") ? gptqFactor(src) : null;
         float[] ratios = switch (it.format().method()) {
             case "int4-mse-clip", "int4-awq" -> RowKernels.CLIP_RATIOS;
             default -> RowKernels.NO_CLIP;
@@ -261,8 +292,8 @@ public final class Quantizer {
         for (int r = 0; r < n; r++) {
             int off = r * cols;
             int row = it.r0() + r;
-            if (Float.isNaN(RowKernels.absMax(w.block, off, cols))) {
-                throw new CompileException(ErrorCode.NON_FINITE_WEIGHT, "tensor " + src.name() + ": NaN or Inf in row " + row);
+            if (dst.format() != PackedFormat.Q8_CHANNEL && Float.isNaN(RowKernels.absMax(w.block, off, cols))) {
+                throw nonFinite(src.name(), row);
             }
             if (rowScale != null) {
                 float s = rowScale[row];
@@ -283,6 +314,7 @@ public final class Quantizer {
                 case Q8_CHANNEL -> {
                     if (w.bytes.length < cols) w.bytes = new byte[cols];
                     float scale = RowKernels.q8Row(w.block, off, cols, w.bytes, errScale, acc);
+                    if (Float.isNaN(scale)) throw nonFinite(src.name(), row);   // q8Row's max finds NaN/Inf
                     MemorySegment.copy(w.bytes, 0, dst.data(), ValueLayout.JAVA_BYTE, (long) row * cols, cols);
                     dst.scales().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row, scale);
                 }
@@ -290,8 +322,15 @@ public final class Quantizer {
                     int g = dst.groupSize(), groups = cols / g, rowBytes = cols / 2;
                     if (w.bytes.length < rowBytes) w.bytes = new byte[rowBytes];
                     if (w.groupScales.length < groups) { w.groupScales = new float[groups]; w.groupZeros = new byte[groups]; }
-                    RowKernels.q4Row(w.block, off, cols, g, ratios, errWeight, errScale, w.bytes, w.groupScales,
-                            dst.zeros() == null ? null : w.groupZeros, acc);
+                    if (gptqU != null) {
+                        if (w.f32.length < 2 * cols) w.f32 = new float[2 * cols];
+                        float[] deq = new float[cols];
+                        Gptq.q4Row(w.block, off, cols, g, gptqU, w.f32, w.bytes, w.groupScales,
+                                dst.zeros() == null ? null : w.groupZeros, errScale, acc, deq);
+                    } else {
+                        RowKernels.q4Row(w.block, off, cols, g, ratios, errWeight, errScale, w.bytes, w.groupScales,
+                                dst.zeros() == null ? null : w.groupZeros, acc);
+                    }
                     MemorySegment.copy(w.bytes, 0, dst.data(), ValueLayout.JAVA_BYTE, (long) row * rowBytes, rowBytes);
                     MemorySegment.copy(w.groupScales, 0, dst.scales(), ValueLayout.JAVA_FLOAT_UNALIGNED, (long) row * groups * 4, groups);
                     if (dst.zeros() != null) MemorySegment.copy(w.groupZeros, 0, dst.zeros(), ValueLayout.JAVA_BYTE, (long) row * groups, groups);

@@ -13,8 +13,6 @@ import java.util.List;
  * FastGelu with the c_fc bias; the projection biases folded into the next SkipLayerNormalization.
  */
 final class Gpt2ContribGraph extends GraphContext {
-    static final int OPSET = 17;
-    static final int MS_OPSET = 1;
 
     Gpt2ContribGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);
@@ -24,10 +22,10 @@ final class Gpt2ContribGraph extends GraphContext {
     void build() {
         DecoderIo.declare(g, s);
         int hidden = s.hidden();
-        String wte = g.weight(w.embedding("transformer.wte.weight"));
-        String tok = toFloat("/transformer/wte", g.op("/transformer/wte", "Gather", List.of(wte, DecoderIo.INPUT_IDS)));
-        String wpe = g.weight(w.positionEmbedding("transformer.wpe.weight"));
-        String pos = toFloat("/transformer/wpe", g.op("/transformer/wpe", "Gather", List.of(wpe, DecoderIo.POSITION_IDS)));
+        String wte = toFloat("/transformer/wte", g.weight(w.embedding("transformer.wte.weight")));
+        String tok = g.op("/transformer/wte", "Gather", List.of(wte, DecoderIo.INPUT_IDS));
+        String wpe = toFloat("/transformer/wpe", g.weight(w.positionEmbedding("transformer.wpe.weight")));
+        String pos = g.op("/transformer/wpe", "Gather", List.of(wpe, DecoderIo.POSITION_IDS));
         String x = g.op("/transformer", "Add", List.of(tok, pos));
         String mask = RawParts.causalPaddingMask(g);
         float scale = (float) (1.0 / Math.sqrt(s.headDim()));
@@ -78,7 +76,7 @@ final class Gpt2ContribGraph extends GraphContext {
             }
         }
         String head = s.tiedEmbeddings()
-                ? g.op("/lm_head", "Transpose", List.of(toFloat("/lm_head", wte)), Attr.ints("perm", 1, 0))
+                ? g.op("/lm_head", "Transpose", List.of(wte), Attr.ints("perm", 1, 0))
                 : weight("/lm_head", w.lmHead("lm_head.weight", false));
         g.node("/lm_head/MatMul", "", "MatMul", List.of(out, head), List.of(DecoderIo.LOGITS));
     }

@@ -10,7 +10,6 @@ import java.util.List;
  * Attention with past_key/past_value and an additive causal+padding mask, Gelu(approximate="tanh").
  */
 final class Gpt2Opset24Graph extends GraphContext {
-    static final int OPSET = 24;
 
     Gpt2Opset24Graph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);
@@ -20,10 +19,10 @@ final class Gpt2Opset24Graph extends GraphContext {
     void build() {
         DecoderIo.declare(g, s);
         int hidden = s.hidden();
-        String wte = g.weight(w.embedding("transformer.wte.weight"));
-        String tok = toFloat("/transformer/wte", g.op("/transformer/wte", "Gather", List.of(wte, DecoderIo.INPUT_IDS)));
-        String wpe = g.weight(w.positionEmbedding("transformer.wpe.weight"));
-        String pos = toFloat("/transformer/wpe", g.op("/transformer/wpe", "Gather", List.of(wpe, DecoderIo.POSITION_IDS)));
+        String wte = toFloat("/transformer/wte", g.weight(w.embedding("transformer.wte.weight")));
+        String tok = g.op("/transformer/wte", "Gather", List.of(wte, DecoderIo.INPUT_IDS));
+        String wpe = toFloat("/transformer/wpe", g.weight(w.positionEmbedding("transformer.wpe.weight")));
+        String pos = g.op("/transformer/wpe", "Gather", List.of(wpe, DecoderIo.POSITION_IDS));
         String x = g.op("/transformer", "Add", List.of(tok, pos));
         String mask = RawParts.causalPaddingMask(g);
         float scale = (float) (1.0 / Math.sqrt(s.headDim()));
@@ -57,7 +56,7 @@ final class Gpt2Opset24Graph extends GraphContext {
         String out = layerNorm("/transformer/ln_f", x, w.normWeight("transformer.ln_f.weight", TensorNames.FINAL_NORM_WEIGHT, hidden),
                 w.bias("transformer.ln_f.bias", TensorNames.FINAL_NORM_BIAS, hidden));
         String head = s.tiedEmbeddings()
-                ? g.op("/lm_head", "Transpose", List.of(toFloat("/lm_head", wte)), Attr.ints("perm", 1, 0))
+                ? g.op("/lm_head", "Transpose", List.of(wte), Attr.ints("perm", 1, 0))
                 : weight("/lm_head", w.lmHead("lm_head.weight", false));
         g.node("/lm_head/MatMul", "", "MatMul", List.of(out, head), List.of(DecoderIo.LOGITS));
     }

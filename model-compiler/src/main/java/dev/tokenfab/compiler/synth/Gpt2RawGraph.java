@@ -13,7 +13,6 @@ import java.util.List;
  * GELU-tanh ("gelu_new") decomposed; LM head = MatMul with the transposed wte (tied) or its own weight.
  */
 final class Gpt2RawGraph extends GraphContext {
-    static final int OPSET = 17;
     /** sqrt(2/pi), the GELU tanh approximation's constant (Hendrycks and Gimpel 2016). */
     static final float GELU_SQRT_2_OVER_PI = 0.7978845608028654f;
     /** The cubic coefficient of the GELU tanh approximation (Hendrycks and Gimpel 2016). */
@@ -27,10 +26,10 @@ final class Gpt2RawGraph extends GraphContext {
     void build() {
         DecoderIo.declare(g, s);
         int hidden = s.hidden();
-        String wte = g.weight(w.embedding("transformer.wte.weight"));
-        String tok = toFloat("/transformer/wte", g.op("/transformer/wte", "Gather", List.of(wte, DecoderIo.INPUT_IDS)));
-        String wpe = g.weight(w.positionEmbedding("transformer.wpe.weight"));
-        String pos = toFloat("/transformer/wpe", g.op("/transformer/wpe", "Gather", List.of(wpe, DecoderIo.POSITION_IDS)));
+        String wte = toFloat("/transformer/wte", g.weight(w.embedding("transformer.wte.weight")));
+        String tok = g.op("/transformer/wte", "Gather", List.of(wte, DecoderIo.INPUT_IDS));
+        String wpe = toFloat("/transformer/wpe", g.weight(w.positionEmbedding("transformer.wpe.weight")));
+        String pos = g.op("/transformer/wpe", "Gather", List.of(wpe, DecoderIo.POSITION_IDS));
         String x = g.op("/transformer", "Add", List.of(tok, pos));
         String mask = RawParts.causalPaddingMask(g);
 
@@ -74,7 +73,7 @@ final class Gpt2RawGraph extends GraphContext {
         String out = layerNorm("/transformer/ln_f", x, w.normWeight("transformer.ln_f.weight", TensorNames.FINAL_NORM_WEIGHT, hidden),
                 w.bias("transformer.ln_f.bias", TensorNames.FINAL_NORM_BIAS, hidden));
         String head = s.tiedEmbeddings()
-                ? g.op("/lm_head", "Transpose", List.of(toFloat("/lm_head", wte)), Attr.ints("perm", 1, 0))
+                ? g.op("/lm_head", "Transpose", List.of(wte), Attr.ints("perm", 1, 0))
                 : weight("/lm_head", w.lmHead("lm_head.weight", false));
         g.node("/lm_head/MatMul", "", "MatMul", List.of(out, head), List.of(DecoderIo.LOGITS));
     }

@@ -84,12 +84,6 @@ final class GraphBuilder {
         return outputs;
     }
 
-    /** Renames nothing: adds an Identity from {@code value} to a graph-output name. */
-    String identity(String value, String outputName) {
-        node("/model/" + outputName.replace('.', '_') + "/Identity", "", "Identity", List.of(value), List.of(outputName));
-        return outputName;
-    }
-
     /** An int64 constant (1-D, or a scalar when {@code scalar}), shared by equal values. */
     String constI64(boolean scalar, long... values) {
         String key = "i64" + scalar + Arrays.toString(values);

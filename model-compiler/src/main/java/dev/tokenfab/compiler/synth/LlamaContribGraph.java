@@ -15,8 +15,6 @@ import java.util.List;
  * an additive causal+padding attention_bias), and MatMul or 4-bit MatMulNBits projections.
  */
 final class LlamaContribGraph extends GraphContext {
-    static final int OPSET = 17;
-    static final int MS_OPSET = 1;
 
     private final boolean gqa;
     private String seqlensK, totalSeq, mask;
@@ -29,8 +27,8 @@ final class LlamaContribGraph extends GraphContext {
     @Override
     void build() {
         DecoderIo.declare(g, s);
-        String embedName = g.weight(w.embedding("model.embed_tokens.weight"));
-        String x = toFloat("/model/embed_tokens", g.op("/model/embed_tokens", "Gather", List.of(embedName, DecoderIo.INPUT_IDS)));
+        String embedName = toFloat("/model/embed_tokens", g.weight(w.embedding("model.embed_tokens.weight")));
+        String x = g.op("/model/embed_tokens", "Gather", List.of(embedName, DecoderIo.INPUT_IDS));
         if (gqa) {
             String sc = "/model/attn_mask_reformat/attn_mask_subgraph";
             String sum = g.op(sc, "ReduceSum", List.of(DecoderIo.ATTENTION_MASK, g.ints(1)), Attr.i("keepdims", 0));
@@ -95,7 +93,7 @@ final class LlamaContribGraph extends GraphContext {
             }
         }
         String head = s.tiedEmbeddings()
-                ? g.op("/lm_head", "Transpose", List.of(toFloat("/lm_head", embedName)), Attr.ints("perm", 1, 0))
+                ? g.op("/lm_head", "Transpose", List.of(embedName), Attr.ints("perm", 1, 0))
                 : weight("/lm_head", w.lmHead("lm_head.MatMul.weight", false));
         g.node("/lm_head/MatMul", "", "MatMul", List.of(out, head), List.of(DecoderIo.LOGITS));
     }

@@ -11,7 +11,6 @@ import java.util.List;
  * additive causal+padding attn_mask built as in the raw form).
  */
 final class LlamaOpset24Graph extends GraphContext {
-    static final int OPSET = 24;
 
     LlamaOpset24Graph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);
@@ -20,8 +19,8 @@ final class LlamaOpset24Graph extends GraphContext {
     @Override
     void build() {
         DecoderIo.declare(g, s);
-        String embedName = g.weight(w.embedding("model.embed_tokens.weight"));
-        String x = toFloat("/model/embed_tokens", g.op("/model/embed_tokens", "Gather", List.of(embedName, DecoderIo.INPUT_IDS)));
+        String embedName = toFloat("/model/embed_tokens", g.weight(w.embedding("model.embed_tokens.weight")));
+        String x = g.op("/model/embed_tokens", "Gather", List.of(embedName, DecoderIo.INPUT_IDS));
         String mask = RawParts.causalPaddingMask(g);
         String cos = g.weight(w.ropeCache("model.rotary_emb.cos_cache", false, true));
         String sin = g.weight(w.ropeCache("model.rotary_emb.sin_cache", true, true));
@@ -54,7 +53,7 @@ final class LlamaOpset24Graph extends GraphContext {
         }
         String out = rmsNorm("/model/norm", x, w.normWeight("model.norm.weight", TensorNames.FINAL_NORM_WEIGHT, s.hidden()));
         String head = s.tiedEmbeddings()
-                ? g.op("/lm_head", "Transpose", List.of(toFloat("/lm_head", embedName)), Attr.ints("perm", 1, 0))
+                ? g.op("/lm_head", "Transpose", List.of(embedName), Attr.ints("perm", 1, 0))
                 : weight("/lm_head", w.lmHead("lm_head.weight", false));
         g.node("/lm_head/MatMul", "", "MatMul", List.of(out, head), List.of(DecoderIo.LOGITS));
     }

@@ -15,7 +15,6 @@ import java.util.List;
  * SwiGLU as Sigmoid/Mul; lm_head MatMul (tied: MatMul with Transpose of the embedding).
  */
 final class LlamaRawGraph extends GraphContext {
-    static final int OPSET = 17;
 
     LlamaRawGraph(SynthSpec spec, GraphBuilder g, WeightFactory w) {
         super(spec, g, w);
@@ -24,9 +23,9 @@ final class LlamaRawGraph extends GraphContext {
     @Override
     void build() {
         DecoderIo.declare(g, s);
-        String embedName = g.weight(w.embedding("model.embed_tokens.weight"));
+        // fp16/bf16: the table is Cast to float32 before use, like every other weight
+        String embedName = toFloat("/model/embed_tokens", g.weight(w.embedding("model.embed_tokens.weight")));
         String x = g.op("/model/embed_tokens", "Gather", List.of(embedName, DecoderIo.INPUT_IDS));
-        x = toFloat("/model/embed_tokens", x);
 
         String mask = RawParts.causalPaddingMask(g);
         // cos/sin: [maxContext, rd] gathered by position_ids -> [B, S, rd] -> [B, 1, S, rd]
@@ -43,8 +42,7 @@ final class LlamaRawGraph extends GraphContext {
         String h = rmsNorm("/model/norm", x, w.normWeight("model.norm.weight", TensorNames.FINAL_NORM_WEIGHT, s.hidden()));
         String head;
         if (s.tiedEmbeddings()) {
-            String e = toFloat("/lm_head", embedName);
-            head = g.op("/lm_head", "Transpose", List.of(e), Attr.ints("perm", 1, 0));
+            head = g.op("/lm_head", "Transpose", List.of(embedName), Attr.ints("perm", 1, 0));
         } else {
             head = weight("/lm_head", w.lmHead("lm_head.weight", false));
         }

@@ -2,7 +2,6 @@ package dev.tokenfab.compiler.synth;
 
 import static dev.tokenfab.compiler.synth.GraphBuilder.Attr;
 
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.List;
 
 /** Decomposed (standard-op) building blocks shared by the RAW graphs. */
@@ -46,12 +45,14 @@ final class RawParts {
         }
         String rotated;
         if (s.ropeInterleaved()) {
-            // pairs (2i, 2i+1): [.., rd] -> [.., rd/2, 2]; rotate = (-odd, even)
-            String x5 = g.op(scope, "Reshape", List.of(rot, g.ints(0, 0, 0, rd / 2, 2)));
-            String axis4 = g.ints(4);
-            String even = g.op(scope, "Slice", List.of(x5, g.ints(0), g.ints(1), axis4));
-            String odd = g.op(scope, "Slice", List.of(x5, g.ints(1), g.ints(2), axis4));
-            String cat = g.op(scope, "Concat", List.of(g.op(scope, "Neg", List.of(odd)), even), Attr.i("axis", 4));
+            // GPT-J rotate_every_two as torch exports it: x[..., ::2], x[..., 1::2] by strided Slice,
+            // stack((-odd, even), -1) as Unsqueeze/Concat, flatten(-2) as Reshape
+            String axis3 = g.ints(3), two = g.ints(2);
+            String even = g.op(scope, "Slice", List.of(rot, g.ints(0), g.ints(rd), axis3, two));
+            String odd = g.op(scope, "Slice", List.of(rot, g.ints(1), g.ints(rd), axis3, two));
+            String last = g.ints(-1);
+            String cat = g.op(scope, "Concat", List.of(g.op(scope, "Unsqueeze", List.of(g.op(scope, "Neg", List.of(odd)), last)),
+                    g.op(scope, "Unsqueeze", List.of(even, last))), Attr.i("axis", -1));
             rotated = g.op(scope, "Reshape", List.of(cat, g.ints(0, 0, 0, rd)));
         } else {
             // HF rotate_half: cat(-x2, x1)
@@ -82,9 +83,5 @@ final class RawParts {
         scores = g.op(scope, "Add", List.of(scores, mask));
         String probs = g.op(scope, "Softmax", List.of(scores), Attr.i("axis", -1));
         return g.op(scope, "MatMul", List.of(probs, v));
-    }
-
-    static String castToFloat(GraphBuilder g, String scope, String value) {
-        return g.op(scope, "Cast", List.of(value), Attr.i("to", DataType.FLOAT_VALUE));
     }
 }

@@ -65,10 +65,11 @@ class CompileCommandTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("BAD_OPTION") && r.err().contains("32, 64, 128"), r.err());
         assertFalse(Files.exists(out));
-        Run g = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int4", "--int4-method", "gptq", "--platform", "u280",
+        Run k = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int8", "--keep-fp16", "lm_hed", "--platform", "u280",
                 "-o", out.toString());
-        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, g.exit());
-        assertTrue(g.err().contains("gptq"), g.err());
+        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, k.exit());
+        assertTrue(k.err().contains("lm_hed"), k.err());
+        assertFalse(Files.exists(out));
     }
 
     @Test

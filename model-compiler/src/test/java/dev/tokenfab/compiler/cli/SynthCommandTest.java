@@ -54,6 +54,18 @@ class SynthCommandTest {
     }
 
     @Test
+    void gpt2Opset24WithInt4Blocks() throws Exception {
+        Path model = tmp.resolve("g.onnx");
+        Run r = run("--arch", "gpt2", "--heads", "8", "--form", "opset24", "--nbits-block", "32", "--nbits-zero-points", "-o", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("gpt2 opset24"), r.out());
+        try (OrtDecoderRunner runner = OrtDecoderRunner.open(model)) {
+            assertEquals(8, runner.convention().cacheHeads(), "kv heads follow --heads for gpt2");
+            assertEquals(3, runner.greedy(new long[] {1, 2}, 3).tokens().length);
+        }
+    }
+
+    @Test
     void helpListsTheOptions() {
         Run r = run("--help");
         assertEquals(0, r.code());

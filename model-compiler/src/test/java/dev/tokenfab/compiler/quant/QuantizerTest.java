@@ -90,6 +90,27 @@ class QuantizerTest {
     }
 
     @Test
+    void roundToNearestErrorIsAtMostHalfAStepPerElement() throws Exception {
+        DecoderModel m = TestModels.tinyLlama(14);
+        String name = TensorNames.layer(0).wGate();
+        float[] ref = TestModels.logical((WeightTensor.Dense) m.weight(name));
+        PackedTensor q8 = run(m, QuantSpec.int8(), null).tensor(name);
+        PackedTensor q4 = run(m, QuantSpec.int4(32, true, Manifest.Int4Method.RTN), null).tensor(name);
+        int cols = q8.cols();
+        for (int r = 0; r < q8.rows(); r++) {
+            float[] d8 = q8.dequantizeRow(r), d4 = q4.dequantizeRow(r);
+            float s8 = q8.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, r);
+            for (int c = 0; c < cols; c++) {
+                float w = ref[r * cols + c];
+                assertTrue(Math.abs(w - d8[c]) <= s8 / 2 * 1.0001f, "q8 row " + r + " col " + c);
+                float s4 = q4.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, (long) r * (cols / 32) + c / 32);
+                // asymmetric range [min(0, lo), max(0, hi)] covers the group: half a step plus the zero-point rounding
+                assertTrue(Math.abs(w - d4[c]) <= s4 * 1.0001f, "q4 row " + r + " col " + c + ": " + w + " vs " + d4[c]);
+            }
+        }
+    }
+
+    @Test
     void fp16SchemeKeepsNormsF32AndMatchesReference() throws Exception {
         DecoderModel m = TestModels.tinyLlama(3);
         QuantizedModel q = run(m, QuantSpec.fp16(), null);
@@ -133,6 +154,7 @@ class QuantizerTest {
             gain += t.sqnrDb() - r;
             n++;
         }
+        System.out.printf(java.util.Locale.ROOT, "MSE clip search: mean weight SQNR gain over RTN %.2f dB%n", gain / n);
         assertTrue(gain / n > 0.3, "mean SQNR gain of the clip search over RTN: " + gain / n + " dB");
         checkAgainstReference(m, mse);
     }
@@ -175,6 +197,8 @@ class QuantizerTest {
             }
         }
         double gainDb = 10 * Math.log10(errRtn / errAwq);
+        System.out.printf(java.util.Locale.ROOT, "AWQ: output SQNR gain over RTN %.2f dB (RTN output SQNR %.2f dB)%n",
+                gainDb, 10 * Math.log10(sig / errRtn));
         assertTrue(gainDb > 1.0, "AWQ output SQNR gain over RTN " + gainDb + " dB (output SQNR rtn "
                 + 10 * Math.log10(sig / errRtn) + " dB)");
     }
@@ -216,8 +240,67 @@ class QuantizerTest {
         CompileException g = assertThrows(CompileException.class, () -> run(m, QuantSpec.int4(48, false, Manifest.Int4Method.RTN), null));
         assertEquals(CompileException.ErrorCode.BAD_OPTION, g.code());
         assertTrue(g.getMessage().contains("32, 64, 128"), g.getMessage());
-        CompileException q = assertThrows(CompileException.class, () -> run(m, QuantSpec.int4(64, false, Manifest.Int4Method.GPTQ), null));
-        assertEquals(CompileException.ErrorCode.BAD_OPTION, q.code());
+    }
+
+    @Test
+    void gptqWithoutHessiansFallsBackToTheClipSearchAndSaysSo() throws Exception {
+        QuantizedModel q = run(TestModels.tinyLlama(10), QuantSpec.int4(64, false, Manifest.Int4Method.GPTQ), null);
+        QuantReport.TensorReport t = q.report().tensors().stream().filter(x -> x.format() == PackedFormat.Q4_GROUP).findFirst().orElseThrow();
+        assertEquals("int4-mse-clip", t.method());
+        assertTrue(t.note().contains("no calibration Hessian"), t.note());
+    }
+
+    /** Output error E||(W - Wq) x||^2 = sum_r (w_r - wq_r)^T H (w_r - wq_r). */
+    private static double outputError(float[] w, float[] wq, float[] h, int rows, int cols) {
+        double total = 0;
+        double[] d = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) d[c] = w[r * cols + c] - wq[r * cols + c];
+            for (int i = 0; i < cols; i++) {
+                double s = 0;
+                for (int j = 0; j < cols; j++) s += h[i * cols + j] * d[j];
+                total += d[i] * s;
+            }
+        }
+        return total;
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void gptqErrorFeedbackLowersOutputErrorOnCorrelatedInputs(boolean zeroPoints) throws Exception {
+        int rows = 64, cols = 256, samples = 1024;
+        Random rnd = new Random(51);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * 0.02f;
+        // inputs with correlated neighbouring channels and uneven magnitudes, as real activations have
+        float[] h = new float[cols * cols];
+        double[] x = new double[cols];
+        for (int n = 0; n < samples; n++) {
+            double prev = 0;
+            for (int c = 0; c < cols; c++) {
+                prev = 0.8 * prev + rnd.nextGaussian();
+                x[c] = prev * (1 + 3 * (c % 7 == 0 ? 1 : 0));
+            }
+            for (int i = 0; i < cols; i++) for (int j = 0; j < cols; j++) h[i * cols + j] += (float) (x[i] * x[j] / samples);
+        }
+        String name = TensorNames.layer(0).wq();
+        WeightTensor.Dense d = TestModels.dense(name, rows, cols, WeightTensor.Layout.IN_OUT, ElementType.F32, w);
+        DecoderModel m = new DecoderModel(TestModels.llamaConfig(256, 64, 1, 4, 2, 128, false), Map.of(name, d), null,
+                DecoderModel.Generation.none());
+        CalibrationStats stats = new CalibrationStats(Map.of(), Map.of(name, h));
+        QuantizedModel gptq = run(m, QuantSpec.int4(32, zeroPoints, Manifest.Int4Method.GPTQ), stats);
+        QuantizedModel rtn = run(m, QuantSpec.int4(32, zeroPoints, Manifest.Int4Method.RTN), null);
+        QuantizedModel mse = run(m, QuantSpec.int4(32, zeroPoints, Manifest.Int4Method.AWQ), null);
+        assertEquals("int4-gptq", gptq.report().tensors().getFirst().method());
+        checkAgainstReference(m, gptq);
+        double eG = outputError(w, TestModels.dequantize(gptq.tensor(name)), h, rows, cols);
+        double eR = outputError(w, TestModels.dequantize(rtn.tensor(name)), h, rows, cols);
+        double eM = outputError(w, TestModels.dequantize(mse.tensor(name)), h, rows, cols);
+        double gainOverRtnDb = 10 * Math.log10(eR / eG);
+        System.out.printf(java.util.Locale.ROOT, "GPTQ zp=%b: output-error gain over RTN %.2f dB, over clip search %.2f dB%n",
+                zeroPoints, gainOverRtnDb, 10 * Math.log10(eM / eG));
+        assertTrue(gainOverRtnDb > 1.0, "GPTQ output-error gain over RTN " + gainOverRtnDb + " dB");
+        assertTrue(eG < eM, "GPTQ " + eG + " vs clip search " + eM);
     }
 
     @Test

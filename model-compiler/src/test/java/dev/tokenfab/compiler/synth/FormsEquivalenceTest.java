@@ -37,6 +37,8 @@ class FormsEquivalenceTest {
                 Arguments.of("llama f16 outliers", SynthSpec.llamaDemo().seed(5).weightType(ElementType.F16).outlierChannels(2).build()),
                 Arguments.of("llama int4 b32", SynthSpec.llamaDemo().seed(7).nbitsBlockSize(32).build()),
                 Arguments.of("llama int4 b16 zero points", SynthSpec.llamaDemo().seed(8).nbitsBlockSize(16).nbitsZeroPoints(true).build()),
+                Arguments.of("llama int4 b128 zero points", SynthSpec.llamaDemo().seed(10).hidden(128).intermediate(344)
+                        .nbitsBlockSize(128).nbitsZeroPoints(true).outlierChannels(2).build()),
                 Arguments.of("gpt2 int4 b32 zero points", SynthSpec.gpt2Demo().seed(9).nbitsBlockSize(32).nbitsZeroPoints(true).build()),
                 Arguments.of("gpt2 tied", SynthSpec.gpt2Demo().build()),
                 Arguments.of("gpt2 untied bf16", SynthSpec.gpt2Demo().seed(6).tiedEmbeddings(false).weightType(ElementType.BF16).build()));

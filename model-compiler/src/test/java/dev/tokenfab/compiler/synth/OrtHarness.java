@@ -17,14 +17,19 @@ final class OrtHarness {
     record Prefill(long[] logitsShape, float[] logits, long[] presentShape) {}
 
     static Prefill prefill(Path model, SynthSpec s, long[] ids) throws OrtException {
+        long[] pos = new long[ids.length];
+        long[] mask = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) { pos[i] = i; mask[i] = 1; }
+        return prefill(model, s, ids, mask, pos);
+    }
+
+    /** One run from an empty cache with explicit attention_mask and position_ids (batch 1). */
+    static Prefill prefill(Path model, SynthSpec s, long[] ids, long[] mask, long[] pos) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
              OrtSession session = env.createSession(model.toString(), o)) {
             Map<String, OnnxTensor> in = new HashMap<>();
             try {
-                long[] pos = new long[ids.length];
-                long[] mask = new long[ids.length];
-                for (int i = 0; i < ids.length; i++) { pos[i] = i; mask[i] = 1; }
                 in.put(DecoderIo.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length}));
                 in.put(DecoderIo.ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, ids.length}));
                 in.put(DecoderIo.POSITION_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {1, ids.length}));

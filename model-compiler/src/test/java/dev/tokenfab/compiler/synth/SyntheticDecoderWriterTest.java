@@ -53,6 +53,29 @@ class SyntheticDecoderWriterTest {
     }
 
     @Test
+    void decoderConfigDescribesTheWrittenModel() {
+        var llama = SynthSpec.llamaDemo().rotaryDim(8).ropeInterleaved(true).build().toDecoderConfig();
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.NormKind.RMS_NORM, llama.norm());
+        assertEquals(2, llama.numKvHeads());
+        assertEquals(16, llama.headDim());
+        assertEquals(8, llama.rotaryDim());
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.RopeLayout.INTERLEAVED, llama.ropeLayout());
+        assertFalse(llama.attentionBias());
+        var gpt2 = SynthSpec.gpt2Demo().build().toDecoderConfig();
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.PositionEncoding.LEARNED, gpt2.positions());
+        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.Activation.GELU_TANH, gpt2.activation());
+        assertTrue(gpt2.tiedEmbeddings() && gpt2.attentionBias() && gpt2.mlpBias());
+    }
+
+    @Test
+    void gpt2ParameterCountMatchesTheArchitecture() throws Exception {
+        SynthSpec s = SynthSpec.gpt2Demo().build();
+        long perLayer = 4L * 64 + 64L * 192 + 192 + 64L * 64 + 64 + 64L * 256 + 256 + 256L * 64 + 64;
+        long expected = 256L * 64 + 128L * 64 + 2 * perLayer + 2 * 64;
+        assertEquals(expected, SyntheticDecoderWriter.write(s, tmp.resolve("g.onnx")).parameterCount());
+    }
+
+    @Test
     void parameterCountMatchesTheArchitecture() throws Exception {
         SynthSpec s = SynthSpec.llamaDemo().build();
         long perLayer = 2L * 64 + 64L * 64 + 2L * 64 * 32 + 64L * 64 + 3L * 64 * 172;
@@ -143,6 +166,16 @@ class SyntheticDecoderWriterTest {
         assertTrue(e.getMessage().contains("rotaryDim"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SynthSpec.llamaDemo().outlierChannels(65).build());
         assertTrue(e.getMessage().contains("outlierChannels"), e.getMessage());
+    }
+
+    @Test
+    void inlineModelBeyondTheProtobufLimitIsRefusedBeforeWriting() {
+        SynthSpec big = SynthSpec.llamaDemo().layers(8).hidden(4096).heads(32).kvHeads(8).intermediate(14336).vocab(128256).build();
+        Path out = tmp.resolve("big.onnx");
+        CompileException e = assertThrows(CompileException.class, () -> SyntheticDecoderWriter.write(big, out));
+        assertEquals(CompileException.ErrorCode.BAD_OPTION, e.code());
+        assertTrue(e.getMessage().contains("--external-data") && e.getMessage().contains("big.onnx"), e.getMessage());
+        assertFalse(Files.exists(out));
     }
 
     @Test

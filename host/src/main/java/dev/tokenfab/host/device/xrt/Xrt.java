@@ -1,6 +1,5 @@
 package dev.tokenfab.host.device.xrt;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.tokenfab.host.device.DeviceException;
@@ -65,8 +64,11 @@ public final class Xrt {
         }
     }
 
-    static DeviceException fail(ErrorCode code, String call, String culprit, MemorySegment state) {
-        return new DeviceException(code, call + "(" + culprit + ") failed: " + XrtLibrary.describeErrno(XrtLibrary.errno(state)));
+    /** A failed call: XRT's own message (read back from its log) and errno. */
+    static DeviceException fail(XrtLibrary lib, ErrorCode code, String call, String culprit, MemorySegment state) {
+        String xrt = lib.takeMessages();
+        return new DeviceException(code, call + "(" + culprit + ") failed: " + (xrt.isEmpty() ? "" : "XRT " + xrt + "; ")
+                + XrtLibrary.describeErrno(XrtLibrary.errno(state)));
     }
 
     static DeviceException nativeError(String call, Throwable t) {
@@ -84,6 +86,35 @@ public final class Xrt {
         return s;
     }
 
+    /**
+     * Devices still open, newest last. XRT crashes the process at exit when a device still owns
+     * BOs or kernels, so a shutdown hook closes whatever the program left open.
+     */
+    private static final java.util.Set<Device> OPEN_DEVICES = new java.util.LinkedHashSet<>();
+    private static boolean exitHookInstalled;
+
+    private static synchronized void track(Device d) {
+        if (!exitHookInstalled) {
+            Runtime.getRuntime().addShutdownHook(new Thread(Xrt::closeLeftovers, "tokenfab-xrt-exit"));
+            exitHookInstalled = true;
+        }
+        OPEN_DEVICES.add(d);
+    }
+
+    private static synchronized void untrack(Device d) { OPEN_DEVICES.remove(d); }
+
+    private static void closeLeftovers() {
+        List<Device> left;
+        synchronized (Xrt.class) { left = new ArrayList<>(OPEN_DEVICES); }
+        for (int i = left.size() - 1; i >= 0; i--) {
+            try {
+                left.get(i).close();
+            } catch (RuntimeException e) {
+                System.err.println("tokenfab: closing XRT device " + left.get(i).index() + " at exit failed: " + e);
+            }
+        }
+    }
+
     /** An opened device (card or noop shim). */
     public static final class Device extends Handle {
         private final int index;
@@ -91,6 +122,7 @@ public final class Xrt {
         private Device(XrtLibrary lib, MemorySegment h, int index) {
             super(lib, h, null);
             this.index = index;
+            track(this);
         }
 
         /**
@@ -104,10 +136,12 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.deviceOpen.invokeExact(st, index);
-                if (h.equals(MemorySegment.NULL))
+                if (h.equals(MemorySegment.NULL)) {
+                    String xrt = lib.takeMessages();
                     throw new DeviceException(ErrorCode.NO_DEVICE, "xrtDeviceOpen(" + index + "): no XRT device at index " + index
                             + (lib.emulated() ? "" : " (no Alveo card found; for emulation set XCL_EMULATION_MODE=noop)")
-                            + "; " + XrtLibrary.describeErrno(XrtLibrary.errno(st)));
+                            + (xrt.isEmpty() ? "" : "; XRT " + xrt) + "; " + XrtLibrary.describeErrno(XrtLibrary.errno(st)));
+                }
                 return new Device(lib, h, index);
             } catch (DeviceException e) {
                 throw e;
@@ -128,7 +162,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int rc = (int) lib.deviceLoadXclbinHandle.invokeExact(st, handle, xclbin.handle);
-                if (rc != 0) throw fail(ErrorCode.BAD_BINARY, "xrtDeviceLoadXclbinHandle", xclbin.source(), st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_BINARY, "xrtDeviceLoadXclbinHandle", xclbin.source(), st);
                 return xclbin.uuid();
             } catch (DeviceException e) {
                 throw e;
@@ -143,7 +177,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a), out = a.allocate(16);
                 int rc = (int) lib.deviceGetXclbinUuid.invokeExact(st, handle, out);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtDeviceGetXclbinUUID", "device " + index, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtDeviceGetXclbinUUID", "device " + index, st);
                 return uuidOf(out);
             } catch (DeviceException e) {
                 throw e;
@@ -159,7 +193,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.plKernelOpen.invokeExact(st, handle, uuidBytes(a, uuid), a.allocateFrom(name));
                 if (h.equals(MemorySegment.NULL))
-                    throw fail(ErrorCode.BAD_BINARY, "xrtPLKernelOpen", "kernel '" + name + "' in xclbin " + uuid, st);
+                    throw fail(lib, ErrorCode.BAD_BINARY, "xrtPLKernelOpen", "kernel '" + name + "' in xclbin " + uuid, st);
                 return new Kernel(lib, h, this, name);
             } catch (DeviceException e) {
                 throw e;
@@ -180,7 +214,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.boAlloc.invokeExact(st, handle, sizeBytes, 0L /* XRT_BO_FLAGS_NONE */, group);
                 if (h.equals(MemorySegment.NULL))
-                    throw fail(ErrorCode.OUT_OF_MEMORY, "xrtBOAlloc", sizeBytes + " bytes in group " + group, st);
+                    throw fail(lib, ErrorCode.OUT_OF_MEMORY, "xrtBOAlloc", sizeBytes + " bytes in group " + group, st);
                 return new Bo(lib, h, this, sizeBytes, group);
             } catch (DeviceException e) {
                 throw e;
@@ -191,6 +225,7 @@ public final class Xrt {
 
         @Override
         int free() throws Throwable {
+            untrack(this);
             try (Arena a = Arena.ofConfined()) {
                 return (int) lib.deviceClose.invokeExact(XrtLibrary.callState(a), handle);
             }
@@ -214,7 +249,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.xclbinAllocFilename.invokeExact(st, a.allocateFrom(file.toString()));
-                if (h.equals(MemorySegment.NULL)) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinAllocFilename", file.toString(), st);
+                if (h.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinAllocFilename", file.toString(), st);
                 return new Xclbin(lib, h, file.toString());
             } catch (DeviceException e) {
                 throw e;
@@ -231,7 +266,7 @@ public final class Xrt {
                 MemorySegment data = a.allocate(Math.max(1, image.length));
                 data.copyFrom(MemorySegment.ofArray(image));
                 MemorySegment h = (MemorySegment) lib.xclbinAllocRawData.invokeExact(st, data, image.length);
-                if (h.equals(MemorySegment.NULL)) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinAllocRawData", source, st);
+                if (h.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinAllocRawData", source, st);
                 return new Xclbin(lib, h, source);
             } catch (DeviceException e) {
                 throw e;
@@ -247,7 +282,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a), out = a.allocate(16);
                 int rc = (int) lib.xclbinGetUuid.invokeExact(st, handle, out);
-                if (rc != 0) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinGetUUID", source, st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinGetUUID", source, st);
                 return uuidOf(out);
             } catch (DeviceException e) {
                 throw e;
@@ -262,7 +297,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a), buf = a.allocate(256), len = a.allocate(JAVA_INT);
                 int rc = (int) lib.xclbinGetXsaName.invokeExact(st, handle, buf, 256, len);
-                if (rc != 0) throw fail(ErrorCode.BAD_BINARY, "xrtXclbinGetXSAName", source, st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_BINARY, "xrtXclbinGetXSAName", source, st);
                 return buf.getString(0);
             } catch (DeviceException e) {
                 throw e;
@@ -309,7 +344,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 int g = (int) lib.kernelArgGroupId.invokeExact(st, handle, argIndex);
-                if (g < 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtKernelArgGroupId", name + " arg " + argIndex, st);
+                if (g < 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtKernelArgGroupId", name + " arg " + argIndex, st);
                 return g;
             } catch (DeviceException e) {
                 throw e;
@@ -323,7 +358,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.runOpen.invokeExact(st, handle);
-                if (h.equals(MemorySegment.NULL)) throw fail(ErrorCode.NATIVE_ERROR, "xrtRunOpen", name, st);
+                if (h.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunOpen", name, st);
                 return new Run(lib, h, this);
             } catch (DeviceException e) {
                 throw e;
@@ -390,7 +425,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment nativeSrc = src.isNative() ? src : a.allocate(src.byteSize()).copyFrom(src);
                 int rc = (int) lib.boWrite.invokeExact(st, handle, nativeSrc, src.byteSize(), offsetBytes);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtBOWrite", src.byteSize() + " bytes at " + offsetBytes, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOWrite", src.byteSize() + " bytes at " + offsetBytes, st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -407,7 +442,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment nativeDst = dst.isNative() ? dst : a.allocate(dst.byteSize());
                 int rc = (int) lib.boRead.invokeExact(st, handle, nativeDst, dst.byteSize(), offsetBytes);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtBORead", dst.byteSize() + " bytes at " + offsetBytes, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBORead", dst.byteSize() + " bytes at " + offsetBytes, st);
                 if (!dst.isNative()) dst.copyFrom(nativeDst);
             } catch (DeviceException e) {
                 throw e;
@@ -420,10 +455,10 @@ public final class Xrt {
         public void sync(SyncDirection direction, long sizeBytes, long offsetBytes) throws DeviceException {
             checkOpen();
             checkRange("sync " + direction, offsetBytes, sizeBytes);
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.boSync.invokeExact(st, handle, direction.value, sizeBytes, offsetBytes);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtBOSync", direction + " " + sizeBytes + " bytes at " + offsetBytes, st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOSync", direction + " " + sizeBytes + " bytes at " + offsetBytes, st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -438,7 +473,7 @@ public final class Xrt {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment p = (MemorySegment) lib.boMap.invokeExact(st, handle);
-                if (p.equals(MemorySegment.NULL)) throw fail(ErrorCode.NATIVE_ERROR, "xrtBOMap", "group " + group, st);
+                if (p.equals(MemorySegment.NULL)) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOMap", "group " + group, st);
                 mapped = p.reinterpret(sizeBytes);
                 return mapped;
             } catch (DeviceException e) {
@@ -467,7 +502,7 @@ public final class Xrt {
                 MemorySegment st = XrtLibrary.callState(a);
                 MemorySegment h = (MemorySegment) lib.boSubAlloc.invokeExact(st, handle, sizeBytes, offsetBytes);
                 if (h.equals(MemorySegment.NULL))
-                    throw fail(ErrorCode.NATIVE_ERROR, "xrtBOSubAlloc", sizeBytes + " bytes at " + offsetBytes, st);
+                    throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtBOSubAlloc", sizeBytes + " bytes at " + offsetBytes, st);
                 return new Bo(lib, h, this, sizeBytes, group, parentOffsetBytes + offsetBytes);
             } catch (DeviceException e) {
                 throw e;
@@ -497,10 +532,10 @@ public final class Xrt {
         public void setArg(int index, Bo bo) throws DeviceException {
             checkOpen();
             bo.checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runSetArgPointer.invokeExact(st, handle, index, bo.handle);
-                if (rc != 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -510,10 +545,10 @@ public final class Xrt {
 
         public void setArg(int index, int value) throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runSetArgInt.invokeExact(st, handle, index, value);
-                if (rc != 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -524,10 +559,10 @@ public final class Xrt {
         /** A float argument: C's default argument promotion passes it to the variadic call as a double. */
         public void setArg(int index, float value) throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runSetArgDouble.invokeExact(st, handle, index, (double) value);
-                if (rc != 0) throw fail(ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", st);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -537,10 +572,10 @@ public final class Xrt {
 
         public void start() throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = XrtLibrary.callState(a);
+            try {
+                MemorySegment st = XrtLibrary.callState();
                 int rc = (int) lib.runStart.invokeExact(st, handle);
-                if (rc != 0) throw fail(ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), st);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), st);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -555,8 +590,8 @@ public final class Xrt {
         public RunState await(Duration timeout) throws DeviceException {
             checkOpen();
             int ms = timeoutMillis(timeout);
-            try (Arena a = Arena.ofConfined()) {
-                return RunState.of((int) lib.runWaitFor.invokeExact(XrtLibrary.callState(a), handle, ms));
+            try {
+                return RunState.of((int) lib.runWaitFor.invokeExact(XrtLibrary.callState(), handle, ms));
             } catch (Throwable t) {
                 throw nativeError("xrtRunWaitFor", t);
             }
@@ -564,8 +599,8 @@ public final class Xrt {
 
         public RunState state() throws DeviceException {
             checkOpen();
-            try (Arena a = Arena.ofConfined()) {
-                return RunState.of((int) lib.runState.invokeExact(XrtLibrary.callState(a), handle));
+            try {
+                return RunState.of((int) lib.runState.invokeExact(XrtLibrary.callState(), handle));
             } catch (Throwable t) {
                 throw nativeError("xrtRunState", t);
             }
@@ -596,5 +631,4 @@ public final class Xrt {
         return (int) Math.max(1, ms);
     }
 
-    static byte[] bytes(MemorySegment s) { return s.toArray(JAVA_BYTE); }
 }

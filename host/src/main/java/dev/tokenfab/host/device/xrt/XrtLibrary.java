@@ -18,6 +18,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -99,7 +100,9 @@ public final class XrtLibrary {
                 throw new DeviceException(ErrorCode.UNAVAILABLE, "XRT: cannot load " + LIBRARY + " (" + e.getMessage()
                         + "); install Debian's libxrt1 / libxrt-dev or AMD's XRT", e);
             }
-            instance = new XrtLibrary(lookup, ((Availability.Available) a).emulated());
+            XrtLibrary loaded = new XrtLibrary(lookup, ((Availability.Available) a).emulated());
+            loaded.redirectMessages(System.getenv("XRT_INI_PATH") != null);
+            instance = loaded;
             return instance;
         }
     }
@@ -113,6 +116,10 @@ public final class XrtLibrary {
     static final ValueLayout SIZE_T = JAVA_LONG;
 
     final boolean emulated;
+    /** XRT's message log (Runtime.runtime_log), read back into exceptions; null when the user's xrt.ini decides. */
+    private Path messageLog;
+    private long messageLogReadBytes;
+    final MethodHandle iniStringSet;
     // device
     final MethodHandle deviceOpen, deviceClose, deviceLoadXclbinHandle, deviceGetXclbinUuid;
     // xclbin
@@ -125,6 +132,7 @@ public final class XrtLibrary {
 
     private XrtLibrary(SymbolLookup l, boolean emulated) {
         this.emulated = emulated;
+        iniStringSet = h(l, "xrtIniStringSet", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         deviceOpen = h(l, "xrtDeviceOpen", FunctionDescriptor.of(ADDRESS, JAVA_INT));
         deviceClose = h(l, "xrtDeviceClose", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         deviceLoadXclbinHandle = h(l, "xrtDeviceLoadXclbinHandle", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -168,11 +176,57 @@ public final class XrtLibrary {
         return LINKER.downcallHandle(l.find(name).orElseThrow(() -> new IllegalStateException(LIBRARY + " lacks " + name)), d, ERRNO);
     }
 
+    /**
+     * Points XRT's message log ({@code Runtime.runtime_log}, normally the console) at a file of this
+     * process, before XRT reads its configuration, so that the reason XRT gives for a failure ends
+     * up in the {@link DeviceException} instead of on stderr. Skipped when the user has an xrt.ini
+     * ({@code XRT_INI_PATH}).
+     */
+    private void redirectMessages(boolean userIni) {
+        if (userIni) return;
+        try (Arena a = Arena.ofConfined()) {
+            Path log = Files.createTempFile("tokenfab-xrt-", ".log");
+            log.toFile().deleteOnExit();
+            int rc = (int) iniStringSet.invokeExact(callState(a), a.allocateFrom("Runtime.runtime_log"), a.allocateFrom(log.toString()));
+            if (rc == 0) messageLog = log;
+        } catch (Throwable t) {
+            messageLog = null;   // messages stay on stderr; errors still carry errno
+        }
+    }
+
+    /**
+     * XRT's ERROR/WARNING lines logged since the last call, without their timestamp prefix, joined
+     * with "; " (empty when none or when messages go to the console).
+     */
+    synchronized String takeMessages() {
+        if (messageLog == null) return "";
+        try (var ch = java.nio.channels.FileChannel.open(messageLog)) {
+            long size = ch.size();
+            if (size <= messageLogReadBytes) return "";
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(size - messageLogReadBytes, 1 << 16));
+            ch.read(buf, messageLogReadBytes);
+            messageLogReadBytes = size;
+            List<String> out = new java.util.ArrayList<>();
+            for (String line : new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                int at = Math.max(line.indexOf("ERROR: "), line.indexOf("WARNING: "));
+                if (at >= 0) out.add(line.substring(at).trim());
+            }
+            return String.join("; ", out);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     /** True when the noop shim is loaded: XRT runs, no card computes. */
     public boolean emulated() { return emulated; }
 
     /** A call-state segment for one native call. */
     static MemorySegment callState(Arena arena) { return arena.allocate(CALL_STATE); }
+
+    /** This thread's reusable call-state segment, for hot calls that need no other native memory. */
+    private static final ThreadLocal<MemorySegment> THREAD_CALL_STATE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+
+    static MemorySegment callState() { return THREAD_CALL_STATE.get(); }
 
     static int errno(MemorySegment state) { return (int) ERRNO_VALUE.get(state, 0L); }
 

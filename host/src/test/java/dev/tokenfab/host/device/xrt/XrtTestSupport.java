@@ -6,10 +6,8 @@ import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.Devices;
 import dev.tokenfab.host.device.XrtDevice;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Test environment for the XRT backend. Surefire (host/pom.xml) sets {@code XILINX_XRT} to
@@ -43,32 +41,18 @@ public final class XrtTestSupport {
     private static XrtDevice.Simulator simulator;
 
     /**
-     * The hls-kernels C-simulation library: {@code -Dtokenfab.kernelLibrary=/path/libtokenfab_kernels.so}
-     * ({@link Devices#KERNEL_LIBRARY_PROPERTY}) or env {@code TOKENFAB_KERNELS_LIB}, else the jar resource
-     * {@code native/linux-x86_64/libtokenfab_kernels.so}; skips when none exists.
+     * The hls-kernels C-simulation: env {@code TOKENFAB_KERNELS_LIB} (a library file) if set, else the
+     * library hls-kernels bundles ({@code KernelLibrary.load()}); skips, with the reason, when neither loads.
      */
     public static synchronized XrtDevice.Simulator assumeSimulator() {
         if (simulator != null) return simulator;
-        Path lib = null;
-        String prop = System.getProperty(Devices.KERNEL_LIBRARY_PROPERTY, System.getenv("TOKENFAB_KERNELS_LIB"));
-        if (prop != null && Files.isReadable(Path.of(prop))) lib = Path.of(prop);
-        if (lib == null) {
-            try (InputStream in = XrtTestSupport.class.getClassLoader().getResourceAsStream("native/linux-x86_64/libtokenfab_kernels.so")) {
-                if (in != null) {
-                    lib = Files.createTempFile("tokenfab_kernels", ".so");
-                    lib.toFile().deleteOnExit();
-                    Files.copy(in, lib, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        assumeTrue(lib != null, "hls-kernels C-simulation library (libtokenfab_kernels.so) not built; "
-                + "set -D" + Devices.KERNEL_LIBRARY_PROPERTY + " or TOKENFAB_KERNELS_LIB, or build hls-kernels");
+        String file = System.getenv("TOKENFAB_KERNELS_LIB");
         try {
-            simulator = XrtDevice.Simulator.fromBinding(Devices.libraryBinding(lib));
+            simulator = file != null && Files.isReadable(Path.of(file))
+                    ? XrtDevice.Simulator.fromBinding(Devices.libraryBinding(Path.of(file)))
+                    : XrtDevice.Simulator.bundled();
         } catch (DeviceException e) {
-            throw new IllegalStateException(e);
+            assumeTrue(false, "hls-kernels C-simulation library not available: " + e.getMessage());
         }
         return simulator;
     }
