@@ -99,6 +99,8 @@ public final class Compiler {
     private final Consumer<String> log;
     /** Accuracy report measured on the written package before its rename; null = none. */
     private ReportSpec accuracy;
+    /** AWQ/GPTQ without caller stats: calibrate on the fp32 reference (the compile command turns this on). */
+    private boolean autoCalibration;
 
     /** @param log receives one line per pass */
     public Compiler(ModelImporter importer, Consumer<String> log) {
@@ -113,6 +115,16 @@ public final class Compiler {
     /** Also measures the package against ONNX Runtime on the source model into reports/accuracy.{json,txt}. */
     public Compiler withAccuracyReport(ReportSpec spec) {
         this.accuracy = spec;
+        return this;
+    }
+
+    /**
+     * For INT4 AWQ/GPTQ compiles given empty stats, computes them from the fp32 reference decoder on
+     * deterministic calibration prompts ({@link Calibration#forCompile}); off by default, so a library
+     * caller's empty stats mean the quantizer's weight-only fallback.
+     */
+    public Compiler withAutoCalibration(boolean on) {
+        this.autoCalibration = on;
         return this;
     }
 
@@ -157,7 +169,7 @@ public final class Compiler {
             }
             case VALIDATE -> ModelValidator.validate(s.model);
             case QUANTIZE -> {
-                Quantizer q = new Quantizer(s.options.quantSpec(), calibrated(s));
+                Quantizer q = new Quantizer(s.options.quantSpec(), autoCalibration ? calibrated(s) : s.stats);
                 long capacity = PackedStore.capacityFor(Quantizer.partSizes(s.model, q.chooseFormats(s.model)));
                 Path abs = s.out.toAbsolutePath().normalize();
                 s.store = capacity <= IN_MEMORY_LIMIT_BYTES ? PackedStore.inMemory()

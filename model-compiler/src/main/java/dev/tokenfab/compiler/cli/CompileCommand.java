@@ -5,11 +5,16 @@ import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
 import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.PackageWriter;
 import dev.tokenfab.compiler.plan.DataflowPlan;
 import dev.tokenfab.compiler.plan.Platform;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.QuantSpec;
+import dev.tokenfab.compiler.report.AccuracyEvaluator;
+import dev.tokenfab.compiler.report.ReportSpec;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,8 +78,15 @@ public final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "package directory to write (e.g. model.tfpkg)")
     Path output;
 
-    @Option(names = "--report", description = "print the per-tensor quantization table (SQNR dB)")
+    @Option(names = "--report", description = "print the per-tensor quantization table (SQNR dB) and measure the package's accuracy "
+            + "against ONNX Runtime on MODEL (logits rel. error, KL, top-1) into reports/accuracy.{json,txt}")
     boolean report;
+
+    @Option(names = "--report-steps", defaultValue = "16", paramLabel = "N", description = "compared steps per prompt of --report (default ${DEFAULT-VALUE})")
+    int reportSteps;
+
+    @Option(names = "--report-prompts", paramLabel = "IDS", description = "token-id prompts of --report, e.g. 1,2,3,4;5,6,7 (default: three derived from the vocabulary)")
+    String reportPrompts;
 
     @Option(names = "--verbose", description = "log every pass and print stack traces on errors")
     boolean verbose;
@@ -97,9 +109,10 @@ public final class CompileCommand implements Callable<Integer> {
                 Manifest.KvCacheDtype.valueOf(kvCache.name().toUpperCase(Locale.ROOT)),
                 Platform.valueOf(platform.name().toUpperCase(Locale.ROOT)), contextTokens, 1, QuantSpec.defaultThreads());
         try {
-            Compiler compiler = new Compiler(importer, verbose ? err::println : line -> { });
+            Compiler compiler = withAccuracyReport(new Compiler(importer, verbose ? err::println : line -> { }), out);
             Compiler.Result r = compiler.compile(model, output, options, CalibrationStats.none());
             if (report) out.print(r.quantReport().toTable());
+            printAccuracyTable(r.output(), out);
             DataflowPlan.EstimateModeled e = r.plan().estimateModeled();
             out.printf(Locale.ROOT, "compiled %s -> %s%n", model, r.output());
             out.printf(Locale.ROOT, "  parameters %,d; packed %,d bytes (%s%s); min SQNR %s dB%n", r.quantReport().parameters(),
@@ -115,6 +128,37 @@ public final class CompileCommand implements Callable<Integer> {
             if (verbose) e.printStackTrace(err);
             err.flush();
             return EXIT_COMPILE_ERROR;
+        }
+    }
+
+    /** Package-relative path of the accuracy table that --report writes. */
+    static final String ACCURACY_TABLE = PackageWriter.REPORTS_DIR + "/" + AccuracyEvaluator.TEXT;
+
+    private void printAccuracyTable(Path pkg, PrintWriter out) throws CompileException {
+        Path table = pkg.resolve(ACCURACY_TABLE);
+        if (!report || !Files.isRegularFile(table)) return;
+        try {
+            out.print(Files.readString(table));
+        } catch (IOException e) {
+            throw CompileException.io(table, e);
+        }
+    }
+
+    /**
+     * Calibration for awq/gptq when no stats are given (from the fp32 reference decoder), and with --report
+     * the accuracy report; a MODEL that is no file (a custom importer) has no ONNX to run.
+     */
+    private Compiler withAccuracyReport(Compiler compiler, PrintWriter out) {
+        compiler.withAutoCalibration(true);
+        if (!report) return compiler;
+        if (!Files.isRegularFile(model)) {
+            out.println("accuracy report skipped: " + model + " is not an ONNX file ONNX Runtime can run");
+            return compiler;
+        }
+        try {
+            return compiler.withAccuracyReport(new ReportSpec(reportPrompts == null ? List.of() : ReportSpec.parsePrompts(reportPrompts), reportSteps));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 }

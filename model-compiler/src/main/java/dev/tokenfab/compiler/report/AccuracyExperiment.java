@@ -66,7 +66,7 @@ public final class AccuracyExperiment {
         for (Manifest.Int4Method method : methods) {
             Path out = work.resolve("int4-" + method.name().toLowerCase(Locale.ROOT) + ".tfpkg");
             long t0 = System.nanoTime();
-            Compiler.Result r = new Compiler(ModelImporter.onnx(), line -> { }).withAccuracyReport(report)
+            Compiler.Result r = new Compiler(ModelImporter.onnx(), line -> { }).withAutoCalibration(true).withAccuracyReport(report)
                     .compile(m.model(), out, CompileOptions.defaults().withInt4(group, false, method), CalibrationStats.none());
             long ms = (System.nanoTime() - t0) / 1_000_000;
             AccuracyReport a = AccuracyEvaluator.read(r.output());
