@@ -26,9 +26,11 @@ import java.util.Locale;
  * <p>Run the big configuration (hidden 512, 2 layers, 8 heads, intermediate 1376, vocab 1024, 8 outlier channels):
  * <pre>
  * ./mvnw -q -B -pl model-compiler -am test-compile
- * java --enable-native-access=ALL-UNNAMED -cp model-compiler/target/classes:$(cat cp.txt) dev.tokenfab.compiler.report.AccuracyExperiment
+ * ./mvnw -q -B -o -pl model-compiler dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
+ * java --enable-native-access=ALL-UNNAMED -cp model-compiler/target/classes:$(cat /tmp/cp.txt) dev.tokenfab.compiler.report.AccuracyExperiment
  * </pre>
- * or the slow test {@code AccuracyExperimentTest#bigModelAwqBeatsRtn} ({@code -Dgroups=slow}).
+ * (about 70 s on 2 cores, most of it GPTQ calibration) or the slow test {@code AccuracyExperimentTest#bigModelAwqBeatsRtn}
+ * ({@code -Dtest=AccuracyExperimentTest -Dtest.excludedGroups=}).
  */
 public final class AccuracyExperiment {
     private AccuracyExperiment() {}
