@@ -1,6 +1,7 @@
 package dev.tokenfab.cli;
 
 import dev.tokenfab.bench.cli.BenchCommand;
+import dev.tokenfab.bitstreams.cli.LinkConfigCommand;
 import dev.tokenfab.compiler.cli.CompileCommand;
 import dev.tokenfab.compiler.cli.SynthCommand;
 import dev.tokenfab.host.cli.DemoCommand;
@@ -14,7 +15,7 @@ final class Commands {
     private Commands() {}
 
     static List<Object> all() {
-        return List.of(new SynthCommand(), new CompileCommand(), new RunCommand(), new DemoCommand(), new DevicesCommand(),
+        return List.of(new SynthCommand(), new CompileCommand(), new LinkConfigCommand(), new RunCommand(), new DemoCommand(), new DevicesCommand(),
                 new PowerCommand(), new BenchCommand());
     }
 }

@@ -108,6 +108,15 @@ public final class ExtractDecoder {
 
             LayerFacts l0 = layers.get(0);
             int numLayers = layers.size();
+            for (int i = 1; i < numLayers; i++) {
+                LayerFacts f = layers.get(i);
+                if (f.norm != l0.norm || f.eps != l0.eps || f.activation != l0.activation || f.qDim != l0.qDim
+                        || f.kvDim != l0.kvDim || f.intermediate != l0.intermediate || (f.rope == null) != (l0.rope == null)) {
+                    throw unsupported("layer " + i + " differs from layer 0 (norm " + f.norm + "/" + l0.norm + ", eps " + f.eps + "/" + l0.eps
+                            + ", activation " + f.activation + "/" + l0.activation + ", q/kv/mlp widths " + f.qDim + "/" + f.kvDim + "/"
+                            + f.intermediate + " vs " + l0.qDim + "/" + l0.kvDim + "/" + l0.intermediate + "); the decoder IR has one block shape");
+                }
+            }
             Rope rope = l0.rope;
             long headDim = l0.headDim, heads = l0.heads, kvHeads = l0.kvHeads;
             if (headDim <= 0 && folder.headDim() > 0) headDim = folder.headDim();
@@ -226,14 +235,14 @@ public final class ExtractDecoder {
         Optional<Node> attentionAfter(String normed) {
             for (Node n : graph.nodes()) {
                 if (!isTf(n, "Attention")) continue;
-                Optional<Projection> q = projection(n.input(0), 0);
+                Optional<Projection> q = projection(n.input(0));
                 if (q.isPresent() && viewsBack(q.get().linear.input(0)).equals(normed)) return Optional.of(n);
             }
             return Optional.empty();
         }
 
         /** Resolves an attention operand to its projection (through views, Rope and a packed Split). */
-        Optional<Projection> projection(String value, int packedPart) {
+        Optional<Projection> projection(String value) {
             String v = value;
             Node rope = null;
             long offset = -1, width = -1;
@@ -336,7 +345,7 @@ public final class ExtractDecoder {
             f.names = names;
             putNorm(names.attnNormWeight(), names.attnNormBias(), norm1);
 
-            Projection q = projection(attention.input(0), 0).orElseThrow(() -> unsupported("layer " + i + ": query has no projection"));
+            Projection q = projection(attention.input(0)).orElseThrow(() -> unsupported("layer " + i + ": query has no projection"));
             Projection k, v;
             if (attention.intAttr("packed_qkv", 0) == 1) {
                 // GroupQueryAttention with key/value omitted: one projection holds [q | k | v] columns
@@ -352,8 +361,8 @@ public final class ExtractDecoder {
                 k = new Projection(whole.linear, whole.offset + heads * d, kvHeads * d, whole.rope);
                 v = new Projection(whole.linear, whole.offset + (heads + kvHeads) * d, kvHeads * d, null);
             } else {
-                k = projection(attention.input(1), 1).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
-                v = projection(attention.input(2), 2).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
+                k = projection(attention.input(1)).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
+                v = projection(attention.input(2)).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
             }
             f.qDim = q.outFeatures;
             f.kvDim = k.outFeatures;
