@@ -11,6 +11,10 @@ import java.util.Arrays;
  * new suffix beyond what was already emitted (the approach of Hugging Face's {@code TextStreamer}).
  * The concatenation of all returned pieces equals {@code tokenizer.decode(allIds)}; {@link #flush}
  * returns whatever was held back at the end. Cost: one decode of the running ids per token.
+ *
+ * <p>Started with context ids (the prompt), it returns only the text after the context's own text:
+ * SentencePiece drops the leading space of the first decoded token, so decoding the generated ids
+ * alone would glue the first generated word to the prompt.
  * Not thread-safe.
  */
 public final class StreamDecoder {
@@ -19,11 +23,18 @@ public final class StreamDecoder {
     private static final char REPLACEMENT = '\uFFFD';
 
     private final Tokenizer tokenizer;
-    private long[] ids = new long[64];
+    private long[] ids;
     private int count;
+    /** decode(context): the text before anything this decoder emits */
+    private final String contextText;
     private String emitted = "";
 
-    StreamDecoder(Tokenizer tokenizer) { this.tokenizer = tokenizer; }
+    StreamDecoder(Tokenizer tokenizer, long[] contextIds) {
+        this.tokenizer = tokenizer;
+        this.ids = Arrays.copyOf(contextIds, Math.max(64, contextIds.length * 2));
+        this.count = contextIds.length;
+        this.contextText = contextIds.length == 0 ? "" : tokenizer.decode(contextIds);
+    }
 
     /** Appends one id; returns the text that is now complete, possibly empty. */
     public String push(long id) {
@@ -39,15 +50,16 @@ public final class StreamDecoder {
         return advance(tokenizer.decode(Arrays.copyOf(ids, count)));
     }
 
-    /** Everything emitted so far. */
+    /** Everything emitted so far (the context's text not included). */
     public String text() { return emitted; }
 
     private String advance(String full) {
         // The decode of a longer id list extends the shorter one for the decoders we meet (ByteLevel,
         // Metaspace, ByteFallback+Fuse); if a decoder ever rewrote earlier text we still emit only the
         // part beyond what the reader has, so the stream never repeats or retracts.
-        if (full.length() <= emitted.length()) return "";
-        String piece = full.substring(emitted.length());
+        int done = contextText.length() + emitted.length();
+        if (full.length() <= done) return "";
+        String piece = full.substring(done);
         emitted = emitted + piece;
         return piece;
     }

@@ -5,6 +5,7 @@ import dev.tokenfab.compiler.pkg.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,7 +70,8 @@ public final class Tokenizer implements AutoCloseable {
         return open(packageDir.resolve(g.tokenizerFile()), g.eosTokenIds() == null ? List.of() : g.eosTokenIds(), g.bosTokenId());
     }
 
-    private static Tokenizer open(Path file, List<Integer> eos, int bos) throws TextException {
+    /** As {@link #open(Path)} with explicit generation settings (the package's). */
+    static Tokenizer open(Path file, List<Integer> eos, int bos) throws TextException {
         if (!Files.isRegularFile(file)) {
             throw new TextException(TextException.ErrorCode.TOKENIZER_UNREADABLE, "tokenizer " + file + " does not exist");
         }
@@ -147,8 +149,13 @@ public final class Tokenizer implements AutoCloseable {
 
     /** A fresh incremental decoder over this tokenizer (which must stay open while it is used). */
     public StreamDecoder streamDecoder() {
+        return streamDecoder(new long[0]);
+    }
+
+    /** A fresh incremental decoder that emits only the text that follows {@code contextIds} (the prompt). */
+    public StreamDecoder streamDecoder(long[] contextIds) {
         check();
-        return new StreamDecoder(this);
+        return new StreamDecoder(this, contextIds);
     }
 
     /** The package's EOS ids (empty when opened without a package). */
@@ -160,11 +167,11 @@ public final class Tokenizer implements AutoCloseable {
     public boolean isEos(long id) { return id >= 0 && id <= Integer.MAX_VALUE && eosTokenIds.contains((int) id); }
 
     /**
-     * Streams the text of generated {@code ids} to {@code out} token by token, stopping before the first
-     * EOS id; returns the whole text.
+     * Streams the text of generated {@code ids} that follows {@code promptIds} to {@code out} token by
+     * token, stopping before the first EOS id; returns the whole generated text.
      */
-    public String streamTo(int[] ids, Appendable out) throws IOException {
-        StreamDecoder sd = streamDecoder();
+    public String streamTo(int[] promptIds, int[] ids, Appendable out) throws IOException {
+        StreamDecoder sd = streamDecoder(Arrays.stream(promptIds).asLongStream().toArray());
         for (int id : ids) {
             if (isEos(id)) break;
             out.append(sd.push(id));

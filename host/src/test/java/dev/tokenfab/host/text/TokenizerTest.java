@@ -95,12 +95,25 @@ class TokenizerTest {
 
     @Test
     void streamToStopsAtThePackagesEos() throws Exception {
-        try (Tokenizer t = Tokenizer.open(fixture(GPT2))) {
-            assertTrue(t.eosTokenIds().isEmpty());
+        // Llama's </s> is 2; the package's generation settings decide what stops the stream.
+        try (Tokenizer t = Tokenizer.open(fixture(LLAMA), List.of(2), 1)) {
+            assertTrue(t.isEos(2));
             StringBuilder out = new StringBuilder();
-            String text = t.streamTo(new int[] {15496, 995}, out);
-            assertEquals("Hello world", text);
-            assertEquals("Hello world", out.toString());
+            String text = t.streamTo(new int[] {1, 15043}, new int[] {3186, 2, 3186}, out);
+            assertEquals(" world", text);
+            assertEquals(" world", out.toString());
+        }
+    }
+
+    /** SentencePiece drops the first token's leading space: the stream must keep it after a prompt. */
+    @Test
+    void streamAfterAPromptKeepsTheLeadingSpace() throws Exception {
+        try (Tokenizer t = Tokenizer.open(fixture(LLAMA))) {
+            assertEquals("world", t.decode(new long[] {3186}));
+            StreamDecoder sd = t.streamDecoder(new long[] {1, 15043});
+            assertEquals(" world", sd.push(3186));
+            assertEquals("", sd.flush());
+            assertEquals(" world", sd.text());
         }
     }
 
