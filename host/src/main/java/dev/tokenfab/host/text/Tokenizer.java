@@ -75,7 +75,7 @@ public final class Tokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new TextException(TextException.ErrorCode.TOKENIZER_UNREADABLE, "tokenizer " + file + " does not exist");
         }
-        checkBundledNative();
+        checkBundledNative(System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
         if (System.getenv("DJL_OFFLINE") == null && System.getProperty(DJL_OFFLINE_PROPERTY) == null) {
             System.setProperty(DJL_OFFLINE_PROPERTY, "true");
         }
@@ -99,9 +99,9 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     /** Fails with a clear error, without any download attempt, where DJL bundles no library for this platform. */
-    private static void checkBundledNative() throws TextException {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    static void checkBundledNative(String osName, String osArch) throws TextException {
+        String os = osName.toLowerCase(Locale.ROOT);
+        String arch = osArch.toLowerCase(Locale.ROOT);
         String djlOs = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "osx" : os.startsWith("windows") ? "win" : os;
         String djlArch = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("arm64") || arch.equals("aarch64") ? "aarch64" : arch;
         String lib = djlOs.equals("win") ? "tokenizers.dll" : djlOs.equals("osx") ? "libtokenizers.dylib" : "libtokenizers.so";

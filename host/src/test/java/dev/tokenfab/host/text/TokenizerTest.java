@@ -118,6 +118,17 @@ class TokenizerTest {
     }
 
     @Test
+    void usesTheBundledNativeLibraryOffline() throws Exception {
+        try (Tokenizer t = Tokenizer.open(fixture(GPT2))) {
+            if (System.getenv("DJL_OFFLINE") == null) assertEquals("true", System.getProperty(Tokenizer.DJL_OFFLINE_PROPERTY));
+        }
+        Tokenizer.checkBundledNative("Linux", "amd64"); // the platform this jar serves
+        TextException e = assertThrows(TextException.class, () -> Tokenizer.checkBundledNative("Linux", "riscv64"));
+        assertEquals(TextException.ErrorCode.NATIVE_UNAVAILABLE, e.code());
+        assertTrue(e.getMessage().contains("linux-riscv64") && e.getMessage().contains("--prompt-ids"), e.getMessage());
+    }
+
+    @Test
     void closedTokenizerThrows() throws Exception {
         Tokenizer t = Tokenizer.open(fixture(GPT2));
         t.close();
