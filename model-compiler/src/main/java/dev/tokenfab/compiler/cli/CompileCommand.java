@@ -24,14 +24,17 @@ import picocli.CommandLine.Spec;
 /**
  * {@code compile model.onnx --quant int4 --platform u280 -o model.tfpkg}: import, validate, quantize,
  * plan and write a model package. On success prints a short summary (modeled figures labeled as
- * such); on failure one line on stderr and exit code 1, with nothing written.
+ * such); on failure one line on stderr, nothing written, and the exit codes of dev.tokenfab.cli.Main:
+ * 3 for bad input (model, option), 1 for an I/O failure, 2 for usage errors (picocli).
  */
 @Command(name = "compile", mixinStandardHelpOptions = true,
         description = "Compile an ONNX decoder into a tokenfab model package (weights per HBM bank, dataflow plan, reports).")
 public final class CompileCommand implements Callable<Integer> {
 
-    /** Exit code of a compile error (picocli uses 2 for usage errors). */
-    public static final int EXIT_COMPILE_ERROR = 1;
+    /** Exit code of bad input: model, package or option (as dev.tokenfab.cli.Main). */
+    public static final int EXIT_BAD_INPUT = 3;
+    /** Exit code of an I/O failure while reading or writing. */
+    public static final int EXIT_FAILURE = 1;
 
     public enum QuantChoice { fp16, int8, int4 }
 
@@ -114,7 +117,7 @@ public final class CompileCommand implements Callable<Integer> {
             err.println("compile: " + e.code() + ": " + e.getMessage());
             if (verbose) e.printStackTrace(err);
             err.flush();
-            return EXIT_COMPILE_ERROR;
+            return e.code() == CompileException.ErrorCode.IO_ERROR ? EXIT_FAILURE : EXIT_BAD_INPUT;
         }
     }
 }

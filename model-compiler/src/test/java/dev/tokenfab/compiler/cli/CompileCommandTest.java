@@ -61,13 +61,13 @@ class CompileCommandTest {
         Path out = dir.resolve("bad.tfpkg");
         Run r = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int4", "--group-size", "48", "--platform", "u280",
                 "-o", out.toString());
-        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, r.exit());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, r.exit());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("BAD_OPTION") && r.err().contains("32, 64, 128"), r.err());
         assertFalse(Files.exists(out));
         Run k = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int8", "--keep-fp16", "lm_hed", "--platform", "u280",
                 "-o", out.toString());
-        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, k.exit());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, k.exit());
         assertTrue(k.err().contains("lm_hed"), k.err());
         assertFalse(Files.exists(out));
     }
@@ -83,7 +83,7 @@ class CompileCommandTest {
     void missingModelFileFailsWithOneLine() {
         Path out = dir.resolve("none.tfpkg");
         Run r = run(new CompileCommand(), dir.resolve("missing.onnx").toString(), "--quant", "int8", "--platform", "u280", "-o", out.toString());
-        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, r.exit());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, r.exit());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertFalse(Files.exists(out));
     }
