@@ -61,6 +61,10 @@ public final class CompileCommand implements Callable<Integer> {
     @Option(names = "--int4-method", defaultValue = "rtn", description = "int4 rounding: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     MethodChoice int4Method;
 
+    @Option(names = "--calibration", paramLabel = "FILE",
+            description = "JSON calibration stats for awq (meanAbsByTensor) and gptq (hessianByTensor); without it they use the clip search")
+    Path calibration;
+
     @Option(names = "--keep-fp16", split = ",", paramLabel = "NAME", description = "tensors kept in fp16, e.g. tok_embeddings,lm_head")
     List<String> keepFp16 = new ArrayList<>();
 
@@ -101,7 +105,8 @@ public final class CompileCommand implements Callable<Integer> {
                 Platform.valueOf(platform.name().toUpperCase(Locale.ROOT)), contextTokens, 1, QuantSpec.defaultThreads());
         try {
             Compiler compiler = new Compiler(importer, verbose ? err::println : line -> { });
-            Compiler.Result r = compiler.compile(model, output, options, CalibrationStats.none());
+            CalibrationStats stats = calibration == null ? CalibrationStats.none() : CalibrationStats.read(calibration);
+            Compiler.Result r = compiler.compile(model, output, options, stats);
             if (report) out.print(r.quantReport().toTable());
             DataflowPlan.EstimateModeled e = r.plan().estimateModeled();
             out.printf(Locale.ROOT, "compiled %s -> %s%n", model, r.output());

@@ -73,6 +73,31 @@ class CompileCommandTest {
     }
 
     @Test
+    void calibrationFileDrivesAwqAndABrokenOneIsRefused() throws Exception {
+        DecoderModel m = TestModels.tinyLlama(44);
+        StringBuilder json = new StringBuilder("{\"meanAbsByTensor\": {");
+        String[] names = {"layers.0.attn.wq", "layers.0.attn.wk", "layers.0.attn.wv"};
+        for (int i = 0; i < names.length; i++) {
+            json.append(i == 0 ? "" : ",").append('"').append(names[i]).append("\": [");
+            for (int c = 0; c < m.config().hiddenSize(); c++) json.append(c == 0 ? "" : ",").append(c % 16 == 3 ? 30 : 1);
+            json.append(']');
+        }
+        json.append("}}");
+        Path calib = Files.writeString(dir.resolve("calib.json"), json);
+        Path out = dir.resolve("awq.tfpkg");
+        Run r = run(withModel(m), "model.onnx", "--quant", "int4", "--int4-method", "awq", "--calibration", calib.toString(),
+                "--platform", "u280", "-o", out.toString(), "--report");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("int4-awq") && r.out().contains("awq alpha="), r.out());
+
+        Path broken = Files.writeString(dir.resolve("broken.json"), "{\"meanAbsByTensor\": {\"x\": \"nope\"}}");
+        Run b = run(withModel(m), "model.onnx", "--quant", "int4", "--int4-method", "awq", "--calibration", broken.toString(),
+                "--platform", "u280", "-o", dir.resolve("b.tfpkg").toString());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, b.exit());
+        assertTrue(b.err().contains("broken.json"), b.err());
+    }
+
+    @Test
     void usageErrorsArePicocliErrors() {
         Run r = run(withModel(TestModels.tinyLlama(43)), "model.onnx", "--quant", "int3", "--platform", "u280", "-o", "x");
         assertEquals(2, r.exit());
