@@ -106,6 +106,109 @@ public record BankMap(Platform platform, List<Instance> instances) {
         return new BankMap(p, out);
     }
 
+    /**
+     * Where the runtime keeps each kind of buffer: the inputs of a plan-specific map.
+     *
+     * @param weightBanksByFormat banks holding weight shards, per packed matrix format (F16, Q8_CHANNEL, Q4_GROUP)
+     * @param vectorBanks         banks holding F32 tensors (norm weights, biases, F32 embedding rows)
+     * @param kBanks              banks of the layers' K pools (with their scales and the page table)
+     * @param vBanks              banks of the layers' V pools (with their scales)
+     * @param activationBank      bank of the activation buffers
+     */
+    public record Placement(Map<dev.tokenfab.compiler.pkg.PackedFormat, java.util.SortedSet<Integer>> weightBanksByFormat,
+                            java.util.SortedSet<Integer> vectorBanks, java.util.SortedSet<Integer> kBanks,
+                            java.util.SortedSet<Integer> vBanks, int activationBank) {}
+
+    /**
+     * The bank map of a dataflow plan: its tensor placements, KV pools and activation bank.
+     * See {@link #forPlacement} for the wiring.
+     */
+    public static BankMap fromPlan(dev.tokenfab.compiler.plan.DataflowPlan plan) {
+        var weights = new java.util.EnumMap<dev.tokenfab.compiler.pkg.PackedFormat, java.util.SortedSet<Integer>>(dev.tokenfab.compiler.pkg.PackedFormat.class);
+        var vectors = new java.util.TreeSet<Integer>();
+        for (var t : plan.placements())
+            for (var sh : t.shards()) {
+                if (t.format() == dev.tokenfab.compiler.pkg.PackedFormat.F32) vectors.add(sh.bank());
+                else weights.computeIfAbsent(t.format(), f -> new java.util.TreeSet<>()).add(sh.bank());
+            }
+        var k = new java.util.TreeSet<Integer>();
+        var v = new java.util.TreeSet<Integer>();
+        for (var pool : plan.memory().kvPools()) (pool.kind().equals("k") ? k : v).add(pool.bank());
+        var used = new java.util.HashSet<String>();
+        plan.kernels().forEach(ku -> used.add(ku.symbol()));
+        BankMap all = forPlacement(Platform.parse(plan.platform()), new Placement(weights, vectors, k, v, plan.memory().activationBank()));
+        return new BankMap(all.platform(), all.instances().stream().filter(i -> used.contains(i.kernel().symbol())).toList());
+    }
+
+    /**
+     * A plan-specific map: every port wired only to the banks its buffers live in, and one GEMV
+     * compute unit per weight bank of its format (weights and scales pinned to that bank, so every
+     * bank streams through its own AXI master: DESIGN.md), activations in one bank. Kernels and their
+     * ports follow how the runtime's decoder uses them: KV_WRITE/ATTENTION read the K pool bank(s)
+     * (page table included) and the V pool bank(s); norms read F32 vectors; ADD also copies F32
+     * rows (embeddings) out of the vector banks. A buffer the map does not foresee fails at launch
+     * on XrtDevice (BAD_BANK) and at link time on the card.
+     */
+    public static BankMap forPlacement(Platform p, Placement pl) {
+        int act = pl.activationBank();
+        List<BankRange> actR = ranges(p, java.util.Set.of(act));
+        java.util.SortedSet<Integer> vec = pl.vectorBanks().isEmpty() ? new java.util.TreeSet<>(java.util.Set.of(act)) : pl.vectorBanks();
+        List<BankRange> vecR = ranges(p, vec);
+        var actAndVec = new java.util.TreeSet<Integer>(vec);
+        actAndVec.add(act);
+        List<BankRange> kR = ranges(p, pl.kBanks().isEmpty() ? java.util.Set.of(act) : pl.kBanks());
+        List<BankRange> vR = ranges(p, pl.vBanks().isEmpty() ? java.util.Set.of(act) : pl.vBanks());
+        List<Instance> out = new ArrayList<>();
+        for (Kernel k : Kernel.values()) {
+            dev.tokenfab.compiler.pkg.PackedFormat fmt = switch (k) {
+                case GEMV_Q8, EMBED_Q8 -> dev.tokenfab.compiler.pkg.PackedFormat.Q8_CHANNEL;
+                case GEMV_Q4, EMBED_Q4 -> dev.tokenfab.compiler.pkg.PackedFormat.Q4_GROUP;
+                case GEMV_F16, EMBED_F16 -> dev.tokenfab.compiler.pkg.PackedFormat.F16;
+                default -> null;
+            };
+            java.util.SortedSet<Integer> wBanks = fmt == null ? null : pl.weightBanksByFormat().get(fmt);
+            boolean gemv = k == Kernel.GEMV_Q8 || k == Kernel.GEMV_Q4 || k == Kernel.GEMV_F16;
+            boolean embed = k == Kernel.EMBED_Q8 || k == Kernel.EMBED_Q4 || k == Kernel.EMBED_F16;
+            if ((gemv || embed) && (wBanks == null || wBanks.isEmpty())) continue;   // format unused: no unit
+            List<java.util.SortedSet<Integer>> unitBanks = gemv
+                    ? wBanks.stream().map(b -> (java.util.SortedSet<Integer>) new java.util.TreeSet<>(java.util.Set.of(b))).toList()
+                    : List.of(wBanks == null ? new java.util.TreeSet<>() : wBanks);
+            int n = 0;
+            for (java.util.SortedSet<Integer> weightBanks : unitBanks) {
+                var banks = new LinkedHashMap<String, List<BankRange>>();
+                for (Kernel.Arg a : k.args()) {
+                    if (a.kind() != Kernel.ArgKind.POINTER) continue;
+                    List<BankRange> r = switch (a.name()) {
+                        case "w", "scales", "zeros" -> ranges(p, weightBanks);
+                        case "bias", "weight" -> vecR;
+                        case "kPool", "kScales", "pageTable" -> kR;
+                        case "vPool", "vScales" -> vR;
+                        case "a", "b" -> ranges(p, actAndVec);
+                        default -> actR;   // x, y, out, q, k, v, gate, up: activations
+                    };
+                    banks.put(a.name(), r);
+                }
+                out.add(new Instance(k, k.symbol() + "_" + (++n), banks, OptionalInt.empty()));
+            }
+        }
+        return new BankMap(p, out);
+    }
+
+    /** Contiguous runs of one memory type. */
+    static List<BankRange> ranges(Platform p, java.util.Set<Integer> banks) {
+        List<Integer> sorted = banks.stream().sorted().toList();
+        List<BankRange> out = new ArrayList<>();
+        int i = 0;
+        while (i < sorted.size()) {
+            int j = i;
+            while (j + 1 < sorted.size() && sorted.get(j + 1) == sorted.get(j) + 1
+                    && (sorted.get(j + 1) < p.hbmChannels()) == (sorted.get(i) < p.hbmChannels())) j++;
+            out.add(new BankRange(sorted.get(i), sorted.get(j)));
+            i = j + 1;
+        }
+        return out;
+    }
+
     /** Plan indices of every bank one instance argument may address, ascending. */
     public List<Integer> banksOf(Instance i, String argName) {
         List<Integer> out = new ArrayList<>();

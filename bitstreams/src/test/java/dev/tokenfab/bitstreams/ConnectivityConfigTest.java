@@ -34,6 +34,25 @@ class ConnectivityConfigTest {
     }
 
     @Test
+    void placementGivesOneGemvUnitPerWeightBankAndPinsEveryPort() {
+        var weights = new java.util.EnumMap<dev.tokenfab.compiler.pkg.PackedFormat, java.util.SortedSet<Integer>>(dev.tokenfab.compiler.pkg.PackedFormat.class);
+        weights.put(dev.tokenfab.compiler.pkg.PackedFormat.Q8_CHANNEL, new java.util.TreeSet<>(List.of(0, 1, 2)));
+        var map = BankMap.forPlacement(Platform.U280, new BankMap.Placement(weights, new java.util.TreeSet<>(List.of(3)),
+                new java.util.TreeSet<>(List.of(4, 5)), new java.util.TreeSet<>(List.of(6)), 33));
+        String cfg = ConnectivityConfig.render(map);
+        List<String> lines = cfg.lines().toList();
+        assertTrue(lines.contains("nk=tf_gemv_q8:3:tf_gemv_q8_1.tf_gemv_q8_2.tf_gemv_q8_3"), cfg);
+        assertTrue(lines.contains("sp=tf_gemv_q8_2.w:HBM[1]") && lines.contains("sp=tf_gemv_q8_2.scales:HBM[1]"), cfg);
+        assertTrue(lines.contains("sp=tf_gemv_q8_2.x:DDR[1]") && lines.contains("sp=tf_gemv_q8_2.bias:HBM[3]"), cfg);
+        assertTrue(lines.contains("sp=tf_attention_1.kPool:HBM[4:5]") && lines.contains("sp=tf_attention_1.pageTable:HBM[4:5]"), cfg);
+        assertTrue(lines.contains("sp=tf_attention_1.vPool:HBM[6]") && lines.contains("sp=tf_attention_1.out:DDR[1]"), cfg);
+        // ADD also copies F32 rows out of the vector banks: HBM[3] and the activation bank, split by memory type
+        assertTrue(lines.contains("sp=tf_add_1.a:HBM[3]") && lines.contains("sp=tf_add_1.a:DDR[1]"), cfg);
+        // formats without weights get no unit
+        assertTrue(lines.stream().noneMatch(l -> l.contains("tf_gemv_q4") || l.contains("tf_embed_f16")), cfg);
+    }
+
+    @Test
     void rejectsBadMaps() {
         var e = assertThrows(IllegalArgumentException.class, () -> new BankMap(Platform.U55C, List.of(
                 new BankMap.Instance(Kernel.ADD, "tf_add_1", Map.of("a", List.of(BankMap.BankRange.of(32)),

@@ -1,8 +1,10 @@
 package dev.tokenfab.cli;
 
 import dev.tokenfab.bench.cli.BenchCommand;
+import dev.tokenfab.bitstreams.cli.LinkConfigCommand;
 import dev.tokenfab.compiler.cli.CompileCommand;
 import dev.tokenfab.compiler.cli.SynthCommand;
+import dev.tokenfab.host.cli.DemoCommand;
 import dev.tokenfab.host.cli.DevicesCommand;
 import dev.tokenfab.host.cli.PowerCommand;
 import dev.tokenfab.host.cli.RunCommand;
@@ -13,7 +15,7 @@ final class Commands {
     private Commands() {}
 
     static List<Object> all() {
-        return List.of(new SynthCommand(), new CompileCommand(), new RunCommand(), new DevicesCommand(),
+        return List.of(new SynthCommand(), new CompileCommand(), new LinkConfigCommand(), new RunCommand(), new DemoCommand(), new DevicesCommand(),
                 new PowerCommand(), new BenchCommand());
     }
 }

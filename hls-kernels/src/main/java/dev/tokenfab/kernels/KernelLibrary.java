@@ -14,7 +14,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>{@link #load()} opens the library found by {@link #libraryPath()}; each instance owns a shared
  * {@link Arena} that keeps the library mapped until {@link #close()}. {@link #handle(Kernel)}
  * gives the downcall handle of a kernel (the fast path: call it with {@code invokeExact} using
- * native segments and ints/floats); {@link #invoke(Kernel, Object...)} is a checked convenience.
+ * native segments and ints/floats; nothing is checked there, so a short buffer is a native
+ * fault); {@link #invoke(Kernel, Object...)} is the checked path: argument types, shapes and
+ * every buffer's size against what the kernel touches.
  *
  * <p>Thread-safety: instances are safe to share; the kernels keep no state between calls, so
  * concurrent calls are fine as long as they do not write the same memory. Closing while a call is
@@ -210,8 +211,10 @@ public final class KernelLibrary implements AutoCloseable {
      *
      * @return the kernel's result for {@link Kernel#ARGMAX}, otherwise 0
      * @throws IllegalStateException if this library, or an argument's arena, is closed
-     * @throws KernelException BAD_ARGUMENT naming the argument on a wrong count, type or a heap
-     *     segment; SYMBOL_MISSING as {@link #handle}
+     * @throws KernelException BAD_ARGUMENT naming the argument on a wrong count or type, a heap
+     *     segment, an invalid size (e.g. a group size that does not divide cols), or a segment
+     *     smaller than the kernel will read or write (see {@link KernelArgChecks}); SYMBOL_MISSING
+     *     as {@link #handle}
      */
     public int invoke(Kernel kernel, Object... args) {
         MethodHandle h = handle(kernel);
@@ -221,10 +224,11 @@ public final class KernelLibrary implements AutoCloseable {
                     + spec.size() + " arguments " + spec.stream().map(Kernel.Arg::name).toList() + ", got "
                     + args.length);
         }
-        List<Object> converted = new ArrayList<>(args.length);
+        Object[] converted = new Object[args.length];
         for (int i = 0; i < args.length; i++) {
-            converted.add(convert(kernel, spec.get(i), args[i]));
+            converted[i] = convert(kernel, spec.get(i), args[i]);
         }
+        KernelArgChecks.check(kernel, converted);
         try {
             Object result = h.invokeWithArguments(converted);
             return result instanceof Integer r ? r : 0;

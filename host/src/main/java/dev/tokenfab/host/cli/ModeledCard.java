@@ -3,7 +3,7 @@ package dev.tokenfab.host.cli;
 import dev.tokenfab.compiler.pkg.Manifest;
 import dev.tokenfab.compiler.plan.Platform;
 import dev.tokenfab.host.runtime.Roofline;
-import java.nio.file.Path;
+import dev.tokenfab.compiler.plan.DataflowPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,8 +14,8 @@ import java.util.Map;
  */
 public record ModeledCard(Platform platform, PlanFigures plan, Roofline manifestRoofline) {
 
-    static ModeledCard of(Path packageDir, Manifest manifest, Platform platform, int contextTokens) {
-        return new ModeledCard(platform, PlanFigures.read(packageDir), Roofline.of(manifest, platform, contextTokens));
+    static ModeledCard of(DataflowPlan plan, Manifest manifest, Platform platform, int contextTokens) {
+        return new ModeledCard(platform, PlanFigures.of(plan), Roofline.of(manifest, platform, contextTokens));
     }
 
     public double tokensPerSecond() { return plan.tokensPerSecond(); }

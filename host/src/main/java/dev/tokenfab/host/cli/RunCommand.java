@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.ModelPackage;
+import dev.tokenfab.compiler.pkg.PackageReader;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.DeviceInfo;
@@ -130,7 +132,21 @@ public final class RunCommand implements Callable<Integer> {
      */
     public static RunOutcome execute(Path packageDir, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
                                      Sampler.Settings sampling) throws CompileException, DeviceException {
-        Manifest manifest = Packages.open(packageDir);
+        try (ModelPackage pkg = PackageReader.open(packageDir)) {
+            return execute(pkg, kind, promptIds, maxNewTokens, sampling);
+        }
+    }
+
+    /** Loads the package onto the device; an XRT device first checks the package against its loaded xclbin. */
+    private static Decoder openDecoder(Device dev, ModelPackage pkg) throws DeviceException {
+        if (dev instanceof dev.tokenfab.host.device.XrtDevice xrt) xrt.checkPackage(pkg.manifest());
+        return Decoder.load(dev, pkg, 1);
+    }
+
+    /** As {@link #execute(Path, DeviceInfo.Kind, int[], int, Sampler.Settings)} on an open package. */
+    public static RunOutcome execute(ModelPackage pkg, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
+                                     Sampler.Settings sampling) throws DeviceException {
+        Manifest manifest = pkg.manifest();
         ModelConfig config = ModelConfig.from(manifest);
         for (int id : promptIds) {
             if (id < 0 || id >= config.vocabSize()) {
@@ -141,12 +157,18 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("prompt (" + promptIds.length + ") + --max-new-tokens (" + maxNewTokens
                     + ") exceeds the model's context of " + config.model().maxContextTokens() + " tokens");
         }
+        if (kind == DeviceInfo.Kind.OPENCL) {
+            // OpenClDevice ports only the GEMV/element-wise kernels so far (see OpenClDevice); refuse before uploading.
+            throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE,
+                    "device opencl: only tf_gemv_q8, tf_gemv_f16, tf_add and tf_swiglu have OpenCL C ports; "
+                            + "a full decode needs every kernel: use --device emu or --device xrt");
+        }
         try (Device dev = Devices.open(kind, config.platform());
-             Decoder decoder = Decoder.load(dev, manifest, packageDir, Decoder.Options.forBatch(config.model(), 1))) {
+             Decoder decoder = openDecoder(dev, pkg)) {
             Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false);
             int context = promptIds.length + result.generatedIds().length;
-            ModeledCard modeled = ModeledCard.of(packageDir, manifest, config.platform(), context);
-            return new RunOutcome(packageDir, dev.info(), config, result, HostCpu.model(), modeled);
+            ModeledCard modeled = ModeledCard.of(pkg.plan(), manifest, config.platform(), context);
+            return new RunOutcome(pkg.root(), dev.info(), config, result, HostCpu.model(), modeled);
         }
     }
 }

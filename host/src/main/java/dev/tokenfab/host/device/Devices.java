@@ -2,6 +2,8 @@ package dev.tokenfab.host.device;
 
 import dev.tokenfab.compiler.plan.Platform;
 import dev.tokenfab.kernels.Kernel;
+import dev.tokenfab.kernels.KernelException;
+import dev.tokenfab.kernels.KernelLibrary;
 import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -31,25 +33,45 @@ public final class Devices {
     public static Device open(DeviceInfo.Kind kind, Platform platform) throws DeviceException {
         return switch (kind) {
             case EMU -> new EmuDevice(platform, emulationKernels());
-            case XRT, OPENCL -> throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE,
-                    "device " + kind.name().toLowerCase(Locale.ROOT) + ": not available in this build yet; use --device emu");
+            case XRT -> XrtDevice.open(XrtDevice.Options.defaults(platform, null));
+            case OPENCL -> OpenClDevice.open(0, 0, platform);
         };
     }
 
-    /** System property naming a kernel shared library to use instead of the bundled one (for kernel development). */
+    /** System property naming a kernel shared library to bind instead of the hls-kernels one (kernel development, XRT tests). */
     public static final String KERNEL_LIBRARY_PROPERTY = "tokenfab.kernelLibrary";
 
-    /** The C-simulation kernels: the library named by {@value #KERNEL_LIBRARY_PROPERTY}, else the one hls-kernels bundles. */
+    /**
+     * The C-simulation kernels: the library named by {@value #KERNEL_LIBRARY_PROPERTY} when set, else
+     * the one shipped in the hls-kernels jar (or the file {@link KernelLibrary#LIBRARY_PATH_PROPERTY}
+     * names), loaded once per JVM.
+     */
     static EmuDevice.KernelBinding emulationKernels() throws DeviceException {
         String override = System.getProperty(KERNEL_LIBRARY_PROPERTY);
         if (override != null) return libraryBinding(Path.of(override));
-        return bundledKernels();
+        KernelLibrary lib;
+        synchronized (Devices.class) {
+            if (kernels == null) {
+                try {
+                    kernels = KernelLibrary.load();
+                } catch (KernelException e) {
+                    throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "emulated card: kernel library unavailable: "
+                            + e.getMessage() + " (build hls-kernels, or set -D" + KernelLibrary.LIBRARY_PATH_PROPERTY + "=<file>)", e);
+                }
+            }
+            lib = kernels;
+        }
+        return k -> {
+            try {
+                return lib.handle(k);
+            } catch (KernelException e) {
+                throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
+            }
+        };
     }
 
-    static EmuDevice.KernelBinding bundledKernels() throws DeviceException {
-        throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "the kernel library is not in this build yet; set -D"
-                + KERNEL_LIBRARY_PROPERTY + "=/path/to/libtokenfab_kernels.so");
-    }
+    /** Shared by every emulated device of this JVM: the kernels are stateless. */
+    private static KernelLibrary kernels;
 
     /**
      * Binds kernels by symbol in a shared library (loaded for the life of the JVM: kernels may be

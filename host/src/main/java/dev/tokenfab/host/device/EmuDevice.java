@@ -5,6 +5,7 @@ import dev.tokenfab.kernels.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
@@ -147,17 +148,19 @@ public final class EmuDevice implements Device {
         }
         MethodHandle handle = handle(kernel);
         try {
-            Object result = handle.invokeWithArguments(actual);
+            Object result = (Object) handle.invokeExact(actual);
             return result instanceof Integer r ? r : 0;
         } catch (Throwable t) {
             throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, kernel.symbol() + ": " + t, t);
         }
     }
 
+    /** The kernel's downcall adapted once to (Object[]) -> Object, so a launch costs no per-call adapter (invokeWithArguments would). */
     private MethodHandle handle(Kernel kernel) throws DeviceException {
         MethodHandle h = handles.get(kernel);
         if (h == null) {
-            h = binding.handle(kernel);
+            MethodHandle raw = binding.handle(kernel);
+            h = raw.asSpreader(Object[].class, kernel.args().size()).asType(MethodType.methodType(Object.class, Object[].class));
             handles.put(kernel, h);
         }
         return h;

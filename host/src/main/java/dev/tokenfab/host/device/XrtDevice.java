@@ -158,10 +158,15 @@ public final class XrtDevice implements Device {
     private final DeviceInfo info;
     /** plan bank → XRT memory group (index in the xclbin's topology); -1 where the xclbin lacks the bank */
     private final int[] groupOfBank;
-    /** kernel → per argument, the memory groups the xclbin wires it to (precomputed: launch is on the decode hot path) */
+    /** One compute unit: its IP name and, per argument, the memory groups it is wired to. */
+    private record Cu(String instance, List<Set<Integer>> argGroups) {}
+
+    /** kernel → per argument, the groups any of its units reaches; and its units (precomputed: launch is on the decode hot path) */
     private final Map<Kernel, List<Set<Integer>>> wiring = new EnumMap<>(Kernel.class);
-    private final Map<Kernel, Xrt.Kernel> kernels = new EnumMap<>(Kernel.class);
-    private final Map<Kernel, Xrt.Run> runs = new EnumMap<>(Kernel.class);
+    private final Map<Kernel, List<Cu>> units = new EnumMap<>(Kernel.class);
+    /** opened per compute unit ("symbol:{instance}"), so each run's buffers are reachable from its unit */
+    private final Map<String, Xrt.Kernel> kernels = new java.util.HashMap<>();
+    private final Map<String, Xrt.Run> runs = new java.util.HashMap<>();
     private final Set<XrtBuffer> buffers = new LinkedHashSet<>();
     private boolean closed;
 
@@ -176,6 +181,18 @@ public final class XrtDevice implements Device {
             List<Set<Integer>> perArg = new ArrayList<>();
             for (int i = 0; i < k.args().size(); i++) perArg.add(Set.copyOf(image.banksOf(k.symbol(), i)));
             wiring.put(k, List.copyOf(perArg));
+            List<Cu> cus = new ArrayList<>();
+            for (Xclbin.ComputeUnit cu : image.computeUnits()) {
+                if (!cu.kernel().equals(k.symbol())) continue;
+                List<Set<Integer>> groups = new ArrayList<>();
+                for (int i = 0; i < k.args().size(); i++) {
+                    int arg = i;
+                    groups.add(Set.copyOf(image.connections().stream().filter(c -> c.computeUnit() == cu.index() && c.argIndex() == arg)
+                            .map(Xclbin.Connection::memIndex).toList()));
+                }
+                cus.add(new Cu(cu.instance(), List.copyOf(groups)));
+            }
+            units.put(k, List.copyOf(cus));
         }
     }
 
@@ -359,46 +376,76 @@ public final class XrtDevice implements Device {
         List<Kernel.Arg> sig = kernel.args();
         if (args.length != sig.size())
             throw new DeviceException(ErrorCode.BAD_ARGUMENT, kernel.symbol() + " takes " + sig.size() + " arguments " + names(sig) + ", got " + args.length);
-        Xrt.Run run = run(kernel);
+        if (image.kernel(kernel.symbol()).isEmpty())
+            throw new DeviceException(ErrorCode.BAD_BINARY, "the loaded xclbin has no kernel " + kernel.symbol() + "; it has "
+                    + image.kernels().stream().map(Xclbin.KernelInfo::name).toList());
+        // 1. check every argument against the signature and the xclbin's wiring; collect buffers and their groups
+        XrtBuffer[] bufs = new XrtBuffer[args.length];
+        int[] groups = new int[args.length];
         Object[] simArgs = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Kernel.Arg a = sig.get(i);
+            String where = kernel.symbol() + "." + a.name() + " (argument " + i + ")";
+            groups[i] = -1;
+            switch (args[i]) {
+                case KernelArg.Buffer(DeviceBuffer db, long off) -> {
+                    if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a buffer");
+                    XrtBuffer b = own(db, where);
+                    int group = groupOfBank[b.bank];
+                    if (!wiring.get(kernel).get(i).contains(group))
+                        throw new DeviceException(ErrorCode.BAD_BANK, where + " is wired to memory " + tags(image.banksOf(kernel.symbol(), i))
+                                + " in the xclbin; the buffer is in bank " + b.bank + " (" + BankMap.bankTag(options.platform(), b.bank) + ")");
+                    if (off < 0 || off >= b.sizeBytes())
+                        throw new DeviceException(ErrorCode.OUT_OF_RANGE, where + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");
+                    bufs[i] = b;
+                    groups[i] = group;
+                    simArgs[i] = b.bo.map().asSlice(off);
+                }
+                case KernelArg.Null() -> {
+                    if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a null pointer");
+                    simArgs[i] = MemorySegment.NULL;   // left unset on the run: the kernel must not dereference it
+                }
+                case KernelArg.I32(int v) -> {
+                    if (a.kind() != Kernel.ArgKind.INT) throw badKind(where, a, "an int");
+                    simArgs[i] = v;
+                }
+                case KernelArg.F32(float v) -> {
+                    if (a.kind() != Kernel.ArgKind.FLOAT) throw badKind(where, a, "a float");
+                    simArgs[i] = v;
+                }
+            }
+        }
+        // 2. a compute unit that reaches all those groups at once (one per weight bank in a plan's xclbin)
+        Cu cu = null;
+        for (Cu c : units.get(kernel)) {
+            boolean fits = true;
+            for (int i = 0; i < args.length && fits; i++) fits = groups[i] < 0 || c.argGroups().get(i).contains(groups[i]);
+            if (fits) { cu = c; break; }
+        }
+        if (cu == null) {
+            List<String> wanted = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) if (groups[i] >= 0) wanted.add(sig.get(i).name() + "=" + image.memoryBanks().get(groups[i]).tag());
+            throw new DeviceException(ErrorCode.BAD_BANK, "no compute unit of " + kernel.symbol() + " reaches " + wanted + " together; units: "
+                    + units.get(kernel).stream().map(Cu::instance).toList());
+        }
+        // 3. set the arguments on that unit's run, start, wait
+        Xrt.Run run = run(kernel, cu);
         List<Xrt.Bo> subBuffers = new ArrayList<>();
         try {
             for (int i = 0; i < args.length; i++) {
-                Kernel.Arg a = sig.get(i);
-                String where = kernel.symbol() + "." + a.name() + " (argument " + i + ")";
                 switch (args[i]) {
                     case KernelArg.Buffer(DeviceBuffer db, long off) -> {
-                        if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a buffer");
-                        XrtBuffer b = own(db, where);
-                        int group = groupOfBank[b.bank];
-                        if (!wiring.get(kernel).get(i).contains(group))
-                            throw new DeviceException(ErrorCode.BAD_BANK, where + " is wired to memory " + tags(image.banksOf(kernel.symbol(), i))
-                                    + " in the xclbin; the buffer is in bank "
-                                    + b.bank + " (" + BankMap.bankTag(options.platform(), b.bank) + ")");
-                        if (off < 0 || off >= b.sizeBytes())
-                            throw new DeviceException(ErrorCode.OUT_OF_RANGE, where + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");
+                        XrtBuffer b = bufs[i];
                         if (off == 0) run.setArg(i, b.bo);
                         else {
                             Xrt.Bo sub = b.bo.subBuffer(b.sizeBytes() - off, off);
                             subBuffers.add(sub);
                             run.setArg(i, sub);
                         }
-                        simArgs[i] = b.bo.map().asSlice(off);
                     }
-                    case KernelArg.Null() -> {
-                        if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a null pointer");
-                        simArgs[i] = MemorySegment.NULL;   // left unset on the run: the kernel must not dereference it
-                    }
-                    case KernelArg.I32(int v) -> {
-                        if (a.kind() != Kernel.ArgKind.INT) throw badKind(where, a, "an int");
-                        run.setArg(i, v);
-                        simArgs[i] = v;
-                    }
-                    case KernelArg.F32(float v) -> {
-                        if (a.kind() != Kernel.ArgKind.FLOAT) throw badKind(where, a, "a float");
-                        run.setArg(i, v);
-                        simArgs[i] = v;
-                    }
+                    case KernelArg.Null() -> { }
+                    case KernelArg.I32(int v) -> run.setArg(i, v);
+                    case KernelArg.F32(float v) -> run.setArg(i, v);
                 }
             }
             run.start();
@@ -431,16 +478,14 @@ public final class XrtDevice implements Device {
         return groups.stream().map(g -> image.memoryBanks().get(g).tag()).toList().toString();
     }
 
-    private Xrt.Run run(Kernel kernel) throws DeviceException {
-        Xrt.Run r = runs.get(kernel);
+    private Xrt.Run run(Kernel kernel, Cu cu) throws DeviceException {
+        String name = kernel.symbol() + ":{" + cu.instance() + "}";
+        Xrt.Run r = runs.get(name);
         if (r != null) return r;
-        if (image.kernel(kernel.symbol()).isEmpty())
-            throw new DeviceException(ErrorCode.BAD_BINARY, "the loaded xclbin has no kernel " + kernel.symbol() + "; it has "
-                    + image.kernels().stream().map(Xclbin.KernelInfo::name).toList());
-        Xrt.Kernel k = device.openKernel(uuid, kernel.symbol());
-        kernels.put(kernel, k);
+        Xrt.Kernel k = device.openKernel(uuid, name);
+        kernels.put(name, k);
         r = k.openRun();
-        runs.put(kernel, r);
+        runs.put(name, r);
         return r;
     }
 

@@ -5,6 +5,8 @@ import static dev.tokenfab.host.device.KernelArg.i32;
 
 import dev.tokenfab.compiler.ir.DecoderConfig;
 import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.ModelPackage;
+import dev.tokenfab.compiler.plan.DataflowPlan;
 import dev.tokenfab.compiler.pkg.PackedFormat;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceBuffer;
@@ -88,6 +90,23 @@ public final class Decoder implements AutoCloseable {
             weights.close();
             throw e;
         }
+    }
+
+    /**
+     * Loads a verified package with the KV pools and activations where its plan puts them, sized for
+     * {@code maxBatch} sequences of full context.
+     */
+    public static Decoder load(Device device, ModelPackage pkg, int maxBatch) throws DeviceException {
+        Manifest m = pkg.manifest();
+        Options o = Options.forBatch(m.model(), maxBatch);
+        DataflowPlan plan = pkg.plan();
+        if (plan != null && plan.memory() != null && plan.memory().kvPools() != null && !plan.memory().kvPools().isEmpty()) {
+            int[][] banks = new int[m.model().numLayers()][];
+            for (int l = 0; l < banks.length; l++) banks[l] = new int[] {l % device.info().banks().size(), l % device.info().banks().size()};
+            for (DataflowPlan.KvPool p : plan.memory().kvPools()) banks[p.layer()][p.kind().equals("v") ? 1 : 0] = p.bank();
+            o = o.withPlacement(banks, plan.memory().activationBank());
+        }
+        return load(device, m, pkg.root(), o);
     }
 
     public ModelConfig config() { return config; }

@@ -6,38 +6,63 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.Compiler;
+import dev.tokenfab.compiler.ModelImporter;
 import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
 import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.compiler.synth.SynthSpec;
+import dev.tokenfab.compiler.synth.SyntheticDecoderWriter;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.runtime.EmuDevices;
-import dev.tokenfab.host.runtime.TestPackages;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class RunCommandTest {
 
+    @TempDir static Path shared;
+    static Path pkg;
+
     @TempDir Path dir;
 
-    private Manifest writePackage() throws Exception {
-        Manifest m = TestPackages.write(dir, TestPackages.llama(64), PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 5);
-        new ObjectMapper().writeValue(dir.resolve("manifest.json").toFile(), m);
-        return m;
+    @BeforeAll
+    static void compileSmallLlama() throws Exception {
+        Path onnx = shared.resolve("llama.onnx");
+        SyntheticDecoderWriter.write(SynthSpec.llamaDemo().seed(2).build(), onnx);
+        pkg = new Compiler(ModelImporter.onnx(), line -> {}).compile(onnx, shared.resolve("llama.tfpkg"),
+                CompileOptions.defaults().withQuant(Manifest.QuantScheme.INT8).withPlatform(Platform.U55C), null).output();
+    }
+
+    /** A private copy of the package that a test may damage. */
+    private Path copy() throws IOException {
+        Path out = dir.resolve("copy.tfpkg");
+        try (var walk = Files.walk(pkg)) {
+            for (Path p : walk.toList()) {
+                Path q = out.resolve(pkg.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(q);
+                else Files.copy(p, q);
+            }
+        }
+        return out;
     }
 
     @Test
     void jsonReportsTokensMeasuredAndModeledFigures() throws Exception {
-        writePackage();
         EmuDevices.open(Platform.U55C).close(); // skips when the kernel library is not in the build
         StringWriter out = new StringWriter();
         CommandLine cl = new CommandLine(new RunCommand());
         cl.setOut(new PrintWriter(out));
-        int code = cl.execute(dir.toString(), "--device", "emu", "--prompt-ids", "1,2,3,4", "--max-new-tokens", "6", "--json");
+        int code = cl.execute(pkg.toString(), "--device", "emu", "--prompt-ids", "1,2,3,4", "--max-new-tokens", "6", "--json");
         assertEquals(0, code, out.toString());
         JsonNode j = new ObjectMapper().readTree(out.toString());
         assertEquals(6, j.get("generatedIds").size());
@@ -47,15 +72,32 @@ class RunCommandTest {
         assertEquals(6, j.at("/measured/millisPerToken").size());
         assertEquals("modeled", j.at("/modeled/label").asText());
         assertEquals("dataflow plan", j.at("/modeled/from").asText());
-        assertTrue(j.at("/modeled/hbmRoofline/tokensPerSecond").asDouble() > 0);
+        assertEquals("U55C", j.at("/modeled/platform").asText());
+        assertTrue(j.at("/modeled/tokensPerSecond").asDouble() > 0, j.toString());
+        assertTrue(j.at("/modeled/watts").asDouble() >= Platform.U55C.idleWatts(), j.toString());
+        assertTrue(j.at("/modeled/tokensPerJoule").asDouble() > 0, j.toString());
+        assertTrue(j.at("/modeled/hbmRoofline/tokensPerSecond").asDouble() >= j.at("/modeled/tokensPerSecond").asDouble());
     }
 
     @Test
-    void otherDevicesAreRefusedWithAClearMessage() throws Exception {
-        writePackage();
+    void textOutputIsALabeledTable() throws Exception {
+        EmuDevices.open(Platform.U55C).close();
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new RunCommand());
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute(pkg.toString(), "--prompt-ids", "1,2", "--max-new-tokens", "4", "--temperature", "0.8",
+                "--top-k", "40", "--top-p", "0.9", "--seed", "7"));
+        String s = out.toString();
+        assertTrue(s.contains("generated ids: ["), s);
+        assertTrue(s.matches("(?s).*host tokens/s\\s+\\S+\\s+measured.*"), s);
+        assertTrue(s.matches("(?s).*card tokens/J\\s+\\S+\\s+modeled.*"), s);
+    }
+
+    @Test
+    void otherDevicesAreRefusedWithAClearMessage() {
         RunCommand cmd = new RunCommand();
-        new CommandLine(cmd).parseArgs(dir.toString(), "--device", "xrt", "--prompt-ids", "1,2");
-        cmd.spec = new CommandLine(cmd).getCommandSpec();
+        CommandLine cl = new CommandLine(cmd);
+        cl.parseArgs(pkg.toString(), "--device", "xrt", "--prompt-ids", "1,2");
         DeviceException e = assertThrows(DeviceException.class, cmd::call);
         assertEquals(DeviceException.ErrorCode.UNAVAILABLE, e.code());
         assertTrue(e.getMessage().contains("device xrt: not available in this build yet"), e.getMessage());
@@ -63,12 +105,41 @@ class RunCommandTest {
 
     @Test
     void badPackageVersionIsTheCompilersTypedError() throws Exception {
-        Manifest m = writePackage();
-        Manifest future = new Manifest(Manifest.FORMAT_VERSION + 1, m.producer(), m.model(), m.quant(), m.platform(), m.tensors(),
-                m.files(), m.generation());
-        new ObjectMapper().writeValue(dir.resolve("manifest.json").toFile(), future);
-        CompileException e = assertThrows(CompileException.class, () -> RunCommand.execute(dir, dev.tokenfab.host.device.DeviceInfo.Kind.EMU,
-                new int[] {1}, 2, dev.tokenfab.host.runtime.Sampler.Settings.greedy()));
+        Path p = copy();
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode m = (ObjectNode) om.readTree(p.resolve("manifest.json").toFile());
+        m.put("formatVersion", Manifest.FORMAT_VERSION + 1);
+        om.writeValue(p.resolve("manifest.json").toFile(), m);
+        RunCommand cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(p.toString(), "--prompt-ids", "1,2");
+        CompileException e = assertThrows(CompileException.class, cmd::call);
         assertEquals(CompileException.ErrorCode.PACKAGE_VERSION, e.code());
+    }
+
+    @Test
+    void corruptWeightsAreTheCompilersChecksumError() throws Exception {
+        Path p = copy();
+        Path bank;
+        try (var files = Files.list(p.resolve("weights"))) {
+            bank = files.sorted().findFirst().orElseThrow();
+        }
+        try (var ch = java.nio.channels.FileChannel.open(bank, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            var b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, 0);
+            b.put(0, (byte) (b.get(0) ^ 0x5A)).rewind();
+            ch.write(b, 0);
+        }
+        RunCommand cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(p.toString(), "--prompt-ids", "1,2");
+        CompileException e = assertThrows(CompileException.class, cmd::call);
+        assertEquals(CompileException.ErrorCode.PACKAGE_CORRUPT, e.code());
+        assertTrue(e.getMessage().contains(bank.getFileName().toString()), e.getMessage());
+    }
+
+    @Test
+    void promptOutsideTheVocabularyIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunCommand.execute(pkg,
+                dev.tokenfab.host.device.DeviceInfo.Kind.EMU, new int[] {1, 100000}, 2, dev.tokenfab.host.runtime.Sampler.Settings.greedy()));
+        assertTrue(e.getMessage().contains("token id 100000"), e.getMessage());
     }
 }

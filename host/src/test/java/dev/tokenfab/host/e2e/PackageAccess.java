@@ -1,16 +1,14 @@
 package dev.tokenfab.host.e2e;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.ModelPackage;
+import dev.tokenfab.compiler.pkg.PackageReader;
 import java.nio.file.Path;
 
-/** Reads a package's manifest (through the compiler's PackageReader once it is on main). */
+/** Opens a compiled package through the compiler's verifying reader. */
 final class PackageAccess {
     private PackageAccess() {}
 
-    static Manifest manifest(Path pkg) throws Exception {
-        return new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                .readValue(pkg.resolve("manifest.json").toFile(), Manifest.class);
+    static ModelPackage open(Path pkg) throws Exception {
+        return PackageReader.open(pkg);
     }
 }

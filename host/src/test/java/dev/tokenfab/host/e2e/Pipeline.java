@@ -1,17 +1,19 @@
 package dev.tokenfab.host.e2e;
 
+import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.Compiler;
+import dev.tokenfab.compiler.ModelImporter;
 import dev.tokenfab.compiler.pkg.Manifest;
 import dev.tokenfab.compiler.plan.Platform;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
-/** ONNX file to model package through the compiler, for the end-to-end tests. */
+/** ONNX file to model package through the compiler (importer, quantizer, planner, writer), for the end-to-end tests. */
 final class Pipeline {
     private Pipeline() {}
 
     /** Compiles {@code onnx} with {@code scheme} for {@code platform} into {@code out}; returns the package directory. */
     static Path compile(Path onnx, Manifest.QuantScheme scheme, Platform platform, Path out) throws Exception {
-        Assumptions.abort("the compiler (OnnxImporter, Compiler, PackageReader) is not on main yet");
-        return out;
+        CompileOptions options = CompileOptions.defaults().withQuant(scheme).withPlatform(platform);
+        return new Compiler(ModelImporter.onnx(), line -> {}).compile(onnx, out, options, null).output();
     }
 }

@@ -190,4 +190,26 @@ class DecoderTest {
             assertArrayEquals(a, b, "same seed, same tokens");
         }
     }
+
+    @Test
+    void generatorStopsAtEos() throws Exception {
+        DecoderConfig c = TestPackages.llama(64);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 11);
+        int firstGreedy;
+        try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
+             Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1))) {
+            firstGreedy = new Generator(decoder).generate(new int[] {1, 2, 3}, 4, new Sampler(Sampler.Settings.greedy()), false)
+                    .generatedIds()[1];
+        }
+        Manifest withEos = new Manifest(m.formatVersion(), m.producer(), m.model(), m.quant(), m.platform(), m.tensors(), m.files(),
+                new Manifest.Generation(List.of(firstGreedy), -1, c.maxContextTokens(), null));
+        try (Device device = EmuDevices.open(ModelConfig.from(withEos).platform());
+             Decoder decoder = Decoder.load(device, withEos, dir, Decoder.Options.forBatch(c, 1))) {
+            Generator.Result r = new Generator(decoder).generate(new int[] {1, 2, 3}, 10, new Sampler(Sampler.Settings.greedy()), false);
+            assertEquals(Generator.FinishReason.EOS, r.finish());
+            assertEquals(firstGreedy, r.generatedIds()[r.generatedIds().length - 1]);
+            assertTrue(r.generatedIds().length <= 2, java.util.Arrays.toString(r.generatedIds()));
+            assertEquals(decoder.kvCache().pages().totalPages(), decoder.kvCache().pages().freePages(), "the finished sequence gave its pages back");
+        }
+    }
 }

@@ -38,7 +38,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads one .onnx file into the {@link Graph} IR. The file is memory-mapped and parsed by protobuf
@@ -297,7 +296,7 @@ public final class OnnxReader {
                     + "' is absolute; it must be relative to the model folder " + folder);
         }
         for (Path part : rel) {
-            if (Set.of("..").contains(part.toString()) || location.contains("..\\")) {
+            if (part.toString().equals("..") || location.contains("..\\")) {
                 throw new CompileException(ErrorCode.UNSAFE_PATH, "tensor '" + tensor + "': external data location '" + location
                         + "' escapes the model folder " + folder);
             }

@@ -4,6 +4,7 @@ import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.ir.DecoderConfig;
 import dev.tokenfab.compiler.ir.TensorNames;
 import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.compiler.pkg.ModelPackage;
 import dev.tokenfab.compiler.pkg.PackedFormat;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -35,7 +36,8 @@ public final class ReferenceDecoder {
     private int nextPosition;
 
     /**
-     * Dequantizes every tensor of {@code manifest} from the bank files under {@code packageDir}.
+     * Dequantizes every tensor of {@code manifest} from the bank files under {@code packageDir}
+     * (for packages not written by PackageWriter, e.g. test fixtures; same rules).
      *
      * @throws CompileException PACKAGE_CORRUPT when a part lies outside its file, IO_ERROR when a file cannot be read
      */
@@ -61,6 +63,14 @@ public final class ReferenceDecoder {
                 w.put(t.name(), out);
             }
         }
+        keyCache = new float[c.numLayers()][c.maxContextTokens()][];
+        valueCache = new float[c.numLayers()][c.maxContextTokens()][];
+    }
+
+    /** Over a verified package: every tensor through {@link ModelPackage#dequantize} (the compiler's scalar reference). */
+    public ReferenceDecoder(ModelPackage pkg) {
+        this.c = pkg.manifest().model();
+        for (Manifest.Tensor t : pkg.manifest().tensors()) w.put(t.name(), pkg.dequantize(t.name()));
         keyCache = new float[c.numLayers()][c.maxContextTokens()][];
         valueCache = new float[c.numLayers()][c.maxContextTokens()][];
     }

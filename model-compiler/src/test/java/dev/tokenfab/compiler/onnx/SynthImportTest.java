@@ -43,6 +43,74 @@ class SynthImportTest {
                 SynthSpec.llamaDemo().layers(3).heads(4).kvHeads(4).headDim(32).build());
     }
 
+    static Stream<SynthSpec> allForms() {
+        Stream.Builder<SynthSpec> out = Stream.builder();
+        for (var form : dev.tokenfab.compiler.synth.SynthForm.values()) {
+            out.add(SynthSpec.llamaDemo().form(form).build());
+            out.add(SynthSpec.llamaDemo().form(form).weightType(ElementType.F16).tiedEmbeddings(true).externalData(true).build());
+            out.add(SynthSpec.gpt2Demo().form(form).build());
+            out.add(SynthSpec.gpt2Demo().form(form).tiedEmbeddings(false).weightType(ElementType.BF16).build());
+        }
+        out.add(SynthSpec.llamaDemo().form(dev.tokenfab.compiler.synth.SynthForm.CONTRIB).nbitsBlockSize(32).build());
+        out.add(SynthSpec.llamaDemo().form(dev.tokenfab.compiler.synth.SynthForm.CONTRIB).nbitsBlockSize(16).nbitsZeroPoints(true).build());
+        return out.build();
+    }
+
+    @ParameterizedTest(name = "{index}: {0}")
+    @MethodSource("allForms")
+    void everyFormAndFamilyImportsToTheSpecConfig(SynthSpec spec) throws Exception {
+        SynthesizedModel written = SyntheticDecoderWriter.write(spec, dir.resolve("model.onnx"));
+        DecoderModel m = OnnxImporter.importModel(written.model());
+        assertEquals(ropeIgnoredUnlessRope(spec.toDecoderConfig()), ropeIgnoredUnlessRope(m.config()));
+        if (spec.nbitsBlockSize() > 0) {
+            WeightTensor.Quantized wq = (WeightTensor.Quantized) m.weight(TensorNames.layer(0).wq());
+            assertEquals(dev.tokenfab.compiler.pkg.PackedFormat.Q4_GROUP, wq.format());
+            assertEquals(spec.nbitsBlockSize(), wq.groupSize());
+            assertEquals(spec.nbitsZeroPoints(), wq.zeros() != null);
+            // intermediate 172 is not a multiple of the block: groups shrink to gcd(172, block) = 4, scales repeat
+            WeightTensor.Quantized down = (WeightTensor.Quantized) m.weight(TensorNames.layer(0).wDown());
+            assertEquals(4, down.groupSize());
+            assertEquals(spec.intermediate() / 2 * (long) spec.hidden(), down.data().byteSize());
+            var f32 = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+            int perBlock = spec.nbitsBlockSize() / 4;
+            assertEquals(down.scales().get(f32, 0), down.scales().get(f32, (perBlock - 1) * 4L), "one block's scale repeated");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(DecoderConfig.Family.class)
+    void allFormsYieldTheSameCanonicalWeights(DecoderConfig.Family family) throws Exception {
+        SynthSpec base = SynthSpec.builder(family).tiedEmbeddings(false).build();
+        java.util.Map<dev.tokenfab.compiler.synth.SynthForm, DecoderModel> models = new java.util.EnumMap<>(dev.tokenfab.compiler.synth.SynthForm.class);
+        for (var form : dev.tokenfab.compiler.synth.SynthForm.values()) {
+            Path sub = java.nio.file.Files.createDirectories(dir.resolve(form.name()));
+            models.put(form, OnnxImporter.importModel(SyntheticDecoderWriter.write(base.withForm(form), sub.resolve("model.onnx")).model()));
+        }
+        DecoderModel raw = models.get(dev.tokenfab.compiler.synth.SynthForm.RAW);
+        for (var e : models.entrySet()) {
+            DecoderModel other = e.getValue();
+            assertEquals(raw.weights().keySet(), other.weights().keySet(), e.getKey() + " canonical names");
+            for (var w : raw.weights().entrySet()) {
+                WeightTensor a = w.getValue(), b = other.weight(w.getKey());
+                assertEquals(a.rows(), b.rows(), w.getKey());
+                assertEquals(a.cols(), b.cols(), w.getKey());
+                for (int r = 0; r < a.rows(); r += Math.max(1, a.rows() / 7)) {
+                    for (int c = 0; c < a.cols(); c += Math.max(1, a.cols() / 5)) {
+                        assertEquals(WeightAccess.at(a, r, c), WeightAccess.at(b, r, c), 0f, e.getKey() + " " + w.getKey() + "[" + r + "][" + c + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    /** ropeTheta/rotaryDim/ropeLayout mean nothing for LEARNED positions (DecoderConfig Javadoc). */
+    static DecoderConfig ropeIgnoredUnlessRope(DecoderConfig c) {
+        if (c.positions() == DecoderConfig.PositionEncoding.ROPE) return c;
+        return new DecoderConfig(c.family(), c.vocabSize(), c.hiddenSize(), c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(),
+                c.intermediateSize(), c.maxContextTokens(), c.norm(), c.normEpsilon(), c.activation(), c.positions(), 0f,
+                c.headDim(), DecoderConfig.RopeLayout.HALF_SPLIT, c.tiedEmbeddings(), c.hasLmHead(), c.attentionBias(), c.mlpBias());
+    }
+
     @ParameterizedTest(name = "{index}: {0}")
     @MethodSource("specs")
     void importsWhatTheWriterWrote(SynthSpec spec) throws Exception {

@@ -36,6 +36,7 @@ public final class DecomposeContribOps implements GraphPass {
             else if (n.isContrib("BiasGelu")) biasActivation(n, edit, "GeluErf");
             else if (n.isContrib("Gelu")) biasActivation(n, edit, "GeluErf");
             else if (n.isContrib("Attention")) packedAttention(n, edit);
+            else if (n.isContrib("MultiHeadAttention") && n.hasInput(3) && n.hasInput(1)) attentionBias(n, edit, idx);
         }
         return edit.build();
     }
@@ -90,6 +91,28 @@ public final class DecomposeContribOps implements GraphPass {
             edit.add(new Node(n.name() + "/bias_add", "", "Add", List.of(n.input(0), n.input(1)), List.of(x), Map.of()));
         }
         edit.add(GraphEditor.tf(n.name() + "/act", act, List.of(x), List.of(n.output(0)), Map.of()));
+    }
+
+    /**
+     * MultiHeadAttention's optional bias [3·hidden] is added to query, key and value inside the op: pull it out
+     * as three Adds of constant slices (views of the initializer) so the projections absorb it as their biases.
+     */
+    private static void attentionBias(Node n, GraphEditor edit, Graph.Index idx) {
+        java.util.Optional<dev.tokenfab.compiler.onnx.graph.Tensor> bias = idx.constant(Patterns.skipCasts(idx, n.input(3)));
+        if (bias.isEmpty() || bias.get().rank() != 1 || bias.get().elementCount() % 3 != 0) return;
+        var b = bias.get();
+        long part = b.elementCount() / 3, bytes = b.dtype().sizeBytes(part);
+        List<String> inputs = new ArrayList<>(n.inputs());
+        for (int i = 0; i < 3; i++) {
+            var slice = new dev.tokenfab.compiler.onnx.graph.Tensor(b.name() + "/part" + i, b.dtype(), List.of(part), b.data().asSlice(i * bytes, bytes));
+            edit.addInitializer(slice);
+            String biased = edit.fresh(n.name() + "/biased" + i);
+            edit.add(new Node(n.name() + "/bias_add" + i, "", "Add", List.of(n.input(i), slice.name()), List.of(biased), Map.of()));
+            inputs.set(i, biased);
+        }
+        inputs.set(3, "");
+        edit.remove(n);
+        edit.add(new Node(n.name(), n.domain(), n.opType(), inputs, n.outputs(), n.attributes()));
     }
 
     private static void packedAttention(Node n, GraphEditor edit) {

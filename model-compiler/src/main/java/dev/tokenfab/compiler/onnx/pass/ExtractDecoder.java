@@ -73,7 +73,7 @@ public final class ExtractDecoder {
                 Optional<Node> add = idx.consumers(stream).stream().filter(c -> c.is("Add") && c.domain().isEmpty()).findFirst();
                 if (add.isEmpty() || hasNormConsumer(stream)) break;
                 String other = Patterns.other(add.get(), stream);
-                Optional<Node> pos = idx.producer(other).filter(p -> p.domain().equals(Op.TOKENFAB_DOMAIN)
+                Optional<Node> pos = idx.producer(viewsBack(other)).filter(p -> p.domain().equals(Op.TOKENFAB_DOMAIN)
                         && (p.opType().equals("PositionEmbedding") || p.opType().equals("Embedding")));
                 Optional<Tensor> constant = idx.constant(Patterns.skipCasts(idx, other));
                 if (pos.isPresent()) {
@@ -108,6 +108,15 @@ public final class ExtractDecoder {
 
             LayerFacts l0 = layers.get(0);
             int numLayers = layers.size();
+            for (int i = 1; i < numLayers; i++) {
+                LayerFacts f = layers.get(i);
+                if (f.norm != l0.norm || f.eps != l0.eps || f.activation != l0.activation || f.qDim != l0.qDim
+                        || f.kvDim != l0.kvDim || f.intermediate != l0.intermediate || (f.rope == null) != (l0.rope == null)) {
+                    throw unsupported("layer " + i + " differs from layer 0 (norm " + f.norm + "/" + l0.norm + ", eps " + f.eps + "/" + l0.eps
+                            + ", activation " + f.activation + "/" + l0.activation + ", q/kv/mlp widths " + f.qDim + "/" + f.kvDim + "/"
+                            + f.intermediate + " vs " + l0.qDim + "/" + l0.kvDim + "/" + l0.intermediate + "); the decoder IR has one block shape");
+                }
+            }
             Rope rope = l0.rope;
             long headDim = l0.headDim, heads = l0.heads, kvHeads = l0.kvHeads;
             if (headDim <= 0 && folder.headDim() > 0) headDim = folder.headDim();
@@ -226,14 +235,14 @@ public final class ExtractDecoder {
         Optional<Node> attentionAfter(String normed) {
             for (Node n : graph.nodes()) {
                 if (!isTf(n, "Attention")) continue;
-                Optional<Projection> q = projection(n.input(0), 0);
+                Optional<Projection> q = projection(n.input(0));
                 if (q.isPresent() && viewsBack(q.get().linear.input(0)).equals(normed)) return Optional.of(n);
             }
             return Optional.empty();
         }
 
         /** Resolves an attention operand to its projection (through views, Rope and a packed Split). */
-        Optional<Projection> projection(String value, int packedPart) {
+        Optional<Projection> projection(String value) {
             String v = value;
             Node rope = null;
             long offset = -1, width = -1;
@@ -336,7 +345,7 @@ public final class ExtractDecoder {
             f.names = names;
             putNorm(names.attnNormWeight(), names.attnNormBias(), norm1);
 
-            Projection q = projection(attention.input(0), 0).orElseThrow(() -> unsupported("layer " + i + ": query has no projection"));
+            Projection q = projection(attention.input(0)).orElseThrow(() -> unsupported("layer " + i + ": query has no projection"));
             Projection k, v;
             if (attention.intAttr("packed_qkv", 0) == 1) {
                 // GroupQueryAttention with key/value omitted: one projection holds [q | k | v] columns
@@ -352,8 +361,8 @@ public final class ExtractDecoder {
                 k = new Projection(whole.linear, whole.offset + heads * d, kvHeads * d, whole.rope);
                 v = new Projection(whole.linear, whole.offset + (heads + kvHeads) * d, kvHeads * d, null);
             } else {
-                k = projection(attention.input(1), 1).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
-                v = projection(attention.input(2), 2).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
+                k = projection(attention.input(1)).orElseThrow(() -> unsupported("layer " + i + ": key has no projection"));
+                v = projection(attention.input(2)).orElseThrow(() -> unsupported("layer " + i + ": value has no projection"));
             }
             f.qDim = q.outFeatures;
             f.kvDim = k.outFeatures;
@@ -418,17 +427,17 @@ public final class ExtractDecoder {
         void put(String name, WeightTensor t) { weights.put(name, t); }
 
         void putNorm(String weightName, String biasName, Node norm) throws CompileException {
-            put(weightName, dense(weightName, idx.constant(norm.input(1)).orElseThrow(
+            put(weightName, dense(weightName, idx.constant(Patterns.skipCasts(idx, norm.input(1))).orElseThrow(
                     () -> unsupported(norm.describe() + ": norm weight is not a constant")), "OUT_IN"));
             if (norm.hasInput(2)) {
-                put(biasName, dense(biasName, idx.constant(norm.input(2)).orElseThrow(
+                put(biasName, dense(biasName, idx.constant(Patterns.skipCasts(idx, norm.input(2))).orElseThrow(
                         () -> unsupported(norm.describe() + ": norm bias is not a constant")), "OUT_IN"));
             }
         }
 
         boolean putBias(String name, Projection p) throws CompileException {
             if (!p.linear.hasInput(2)) return false;
-            Tensor b = idx.constant(p.linear.input(2)).orElseThrow();
+            Tensor b = idx.constant(Patterns.skipCasts(idx, p.linear.input(2))).orElseThrow();
             put(name, Weights.biasSlice(name, b, p.offset, p.outFeatures));
             return true;
         }

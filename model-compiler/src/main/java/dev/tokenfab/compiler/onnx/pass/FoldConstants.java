@@ -44,7 +44,8 @@ public final class FoldConstants implements GraphPass {
             } else if (FOLDABLE.contains(n.opType()) && n.outputs().size() == 1) {
                 result = tryEvaluate(n, known, graph);
             }
-            if (result != null && result.elementCount() <= MAX_FOLDED_ELEMENTS || result != null && n.opType().equals("Constant")) {
+            boolean fold = result != null && (n.opType().equals("Constant") || result.elementCount() <= MAX_FOLDED_ELEMENTS);
+            if (fold) {
                 Tensor named = new Tensor(n.output(0), result.dtype(), result.dims(), result.data());
                 known.put(named.name(), named);
                 edit.addInitializer(named);

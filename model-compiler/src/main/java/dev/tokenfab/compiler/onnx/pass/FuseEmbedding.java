@@ -20,11 +20,11 @@ public final class FuseEmbedding implements GraphPass {
         Graph.Index idx = graph.index();
         for (Node n : graph.nodes()) {
             if (!n.is("Gather") || n.intAttr("axis", 0) != 0 || !n.domain().isEmpty()) continue;
-            Optional<Tensor> table = idx.constant(n.input(0));
+            Optional<Tensor> table = idx.constant(Patterns.skipCasts(idx, n.input(0)));
             if (table.isEmpty() || table.get().rank() != 2 || !table.get().dtype().isFloat()) continue;
             if (idx.constant(n.input(1)).isPresent()) continue; // a constant row is a folded constant, not a lookup
             edit.remove(n);
-            edit.add(GraphEditor.tf(n.name() + "/embedding", "Embedding", List.of(n.input(0), n.input(1)),
+            edit.add(GraphEditor.tf(n.name() + "/embedding", "Embedding", List.of(Patterns.skipCasts(idx, n.input(0)), n.input(1)),
                     List.of(n.output(0)), Map.of()));
         }
         return edit.build();

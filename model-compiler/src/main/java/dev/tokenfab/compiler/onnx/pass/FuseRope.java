@@ -54,18 +54,32 @@ public final class FuseRope implements GraphPass {
 
     private static void matchRotateHalf(Graph.Index idx, GraphEditor edit, Node neg) {
         Optional<Node> upper = idx.producer(neg.input(0)).filter(p -> p.is("Slice"));
-        Optional<Node> concat = idx.soleConsumer(neg.output(0)).filter(c -> c.is("Concat"));
+        // GPT-J rotate_every_two as torch exports it: stack((-x[..., 1::2], x[..., ::2]), -1) = Concat of Unsqueezes
+        String negated = neg.output(0);
+        Optional<Node> stackNeg = idx.soleConsumer(negated).filter(c -> c.is("Unsqueeze"));
+        boolean stacked = stackNeg.isPresent();
+        if (stacked) negated = stackNeg.get().output(0);
+        Optional<Node> concat = idx.soleConsumer(negated).filter(c -> c.is("Concat"));
         if (upper.isEmpty() || concat.isEmpty() || concat.get().inputs().size() != 2
-                || !concat.get().input(0).equals(neg.output(0))) return;
-        Optional<Node> lower = idx.producer(concat.get().input(1)).filter(p -> p.is("Slice"));
+                || !concat.get().input(0).equals(negated)) return;
+        String other = concat.get().input(1);
+        if (stacked) {
+            Optional<Node> stackOther = idx.producer(other).filter(p -> p.is("Unsqueeze"));
+            if (stackOther.isEmpty()) return;
+            other = stackOther.get().input(0);
+        }
+        Optional<Node> lower = idx.producer(other).filter(p -> p.is("Slice"));
         if (lower.isEmpty() || !lower.get().input(0).equals(upper.get().input(0))) return;
         String x = upper.get().input(0);
         String rotated = concat.get().output(0);
         boolean interleaved = false;
-        // GPT-J layout: x viewed as [..., rd/2, 2], pairs (even, odd) -> (-odd, even), viewed back as [..., rd]
         Optional<Node> pairsView = idx.producer(x).filter(p -> p.is("Reshape"));
         Optional<Node> backView = idx.soleConsumer(rotated).filter(c -> c.is("Reshape"));
-        if (pairsView.isPresent() && backView.isPresent()) {
+        if (stacked && backView.isPresent()) { // strided slices of x itself, flattened back by the Reshape
+            rotated = backView.get().output(0);
+            interleaved = true;
+        } else if (pairsView.isPresent() && backView.isPresent()) {
+            // x viewed as [..., rd/2, 2], pairs (even, odd) -> (-odd, even), viewed back as [..., rd]
             x = pairsView.get().input(0);
             rotated = backView.get().output(0);
             interleaved = true;

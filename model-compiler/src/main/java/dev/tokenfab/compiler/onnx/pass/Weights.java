@@ -163,30 +163,42 @@ final class Weights {
     /**
      * MatMulNBits (com.microsoft): B uint8 [N][n_blocks][block_size·bits/8], element k of a row in byte k/2,
      * low nibble first; scales [N·n_blocks]; zero_points packed 4-bit [N][ceil(n_blocks/2)], default 8. Our
-     * Q4_GROUP data is the same bytes when K is a multiple of block_size.
+     * Q4_GROUP data is the same bytes when K is a multiple of block_size (otherwise each row drops its padding).
      */
     private static WeightTensor nbits(String name, ExtractDecoder.Projection p, Graph.Index idx) throws CompileException {
         var n = p.linear();
         long k = n.intAttr("K", 0), bigN = n.intAttr("N", 0), bits = n.intAttr("bits", 4), block = n.intAttr("block_size", 0);
-        if (bits != 4 || block <= 0 || k % block != 0 || k % 2 != 0) {
+        if (bits != 4 || block <= 0 || k % 2 != 0) {
             throw new CompileException(ErrorCode.UNSUPPORTED_MODEL, n.describe() + ": MatMulNBits with bits=" + bits + ", block_size="
-                    + block + ", K=" + k + " is not importable (need 4 bits and K a multiple of block_size)");
+                    + block + ", K=" + k + " is not importable (need 4 bits and an even K)");
         }
         Tensor b = idx.constant(n.input(1)).orElseThrow();
-        Tensor scales = idx.constant(n.input(3)).orElseThrow();
-        long blocks = k / block, rowBytes = k / 2;
-        if (b.elementCount() != bigN * rowBytes || scales.elementCount() != bigN * blocks) {
+        Tensor scales = idx.constant(Patterns.skipCasts(idx, n.input(3))).orElseThrow();
+        long blocks = (k + block - 1) / block, blobBytes = block / 2, srcRowBytes = blocks * blobBytes, rowBytes = k / 2;
+        if (b.elementCount() != bigN * srcRowBytes || scales.elementCount() != bigN * blocks) {
             throw new CompileException(ErrorCode.BAD_TENSOR, n.describe() + ": B holds " + b.elementCount() + " bytes and scales "
-                    + scales.elementCount() + " values; N=" + bigN + " K=" + k + " block_size=" + block + " need " + bigN * rowBytes + " and " + bigN * blocks);
+                    + scales.elementCount() + " values; N=" + bigN + " K=" + k + " block_size=" + block + " need "
+                    + bigN * srcRowBytes + " and " + bigN * blocks);
         }
+        // Q4_GROUP needs cols % groupSize == 0: when the last block is padded, use gcd(K, block_size)-wide groups that
+        // repeat each block's scale and zero point (exact: same codes, same per-element scale/zero)
+        long group = gcd(k, block), repeat = block / group, groups = k / group;
         long r0 = p.offset(), rows = p.outFeatures();
-        MemorySegment data = b.data().asSlice(r0 * rowBytes, rows * rowBytes);
+        MemorySegment data;
+        if (srcRowBytes == rowBytes) {
+            data = b.data().asSlice(r0 * rowBytes, rows * rowBytes);
+        } else { // drop the padding of each row's last block
+            data = Arena.ofAuto().allocate(rows * rowBytes, 8);
+            for (long r = 0; r < rows; r++) MemorySegment.copy(b.data(), (r0 + r) * srcRowBytes, data, r * rowBytes, rowBytes);
+        }
         MemorySegment sc;
-        if (scales.dtype() == DataType.FLOAT) {
+        if (scales.dtype() == DataType.FLOAT && repeat == 1) {
             sc = scales.data().asSlice(r0 * blocks * 4, rows * blocks * 4);
         } else {
-            sc = Arena.ofAuto().allocate(rows * blocks * 4, 8);
-            for (long i = 0; i < rows * blocks; i++) sc.set(F32, i * 4, (float) scales.getDouble(r0 * blocks + i));
+            sc = Arena.ofAuto().allocate(rows * groups * 4, 8);
+            for (long r = 0; r < rows; r++) {
+                for (long g = 0; g < groups; g++) sc.set(F32, (r * groups + g) * 4, (float) scales.getDouble((r0 + r) * blocks + g / repeat));
+            }
         }
         MemorySegment zeros = null;
         if (n.hasInput(4)) {
@@ -196,15 +208,17 @@ final class Weights {
                         + " (non-integer) are not importable");
             }
             long zpRowBytes = (blocks + 1) / 2;
-            zeros = Arena.ofAuto().allocate(rows * blocks, 8);
+            zeros = Arena.ofAuto().allocate(rows * groups, 8);
             for (long r = 0; r < rows; r++) {
-                for (long g = 0; g < blocks; g++) {
-                    long byteIndex = (r0 + r) * zpRowBytes + g / 2;
-                    int packed = (int) zp.getLong(byteIndex);
-                    zeros.set(ValueLayout.JAVA_BYTE, r * blocks + g, (byte) ((packed >> (4 * (g & 1))) & 0xF));
+                for (long g = 0; g < groups; g++) {
+                    long blk = g / repeat;
+                    int packed = (int) zp.getLong((r0 + r) * zpRowBytes + blk / 2);
+                    zeros.set(ValueLayout.JAVA_BYTE, r * groups + g, (byte) ((packed >> (4 * (blk & 1))) & 0xF));
                 }
             }
         }
-        return new WeightTensor.Quantized(name, (int) rows, (int) k, PackedFormat.Q4_GROUP, (int) block, data, sc, zeros);
+        return new WeightTensor.Quantized(name, (int) rows, (int) k, PackedFormat.Q4_GROUP, (int) group, data, sc, zeros);
     }
+
+    private static long gcd(long a, long b) { return b == 0 ? a : gcd(b, a % b); }
 }
