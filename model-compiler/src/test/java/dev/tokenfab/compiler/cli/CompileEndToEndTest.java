@@ -45,10 +45,14 @@ class CompileEndToEndTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 Arguments.of("llama raw fp32", SynthSpec.llamaDemo().form(SynthForm.RAW).build(), List.of("--quant", "int4", "--group-size", "32", "--int4-method", "awq")),
-                // fp16/bf16 and external-data synth models fail in the importer on main today (its own SynthImportTest
-                // too: "no token embedding found"); fp16/bf16 inputs are covered by QuantizerTest on IR built directly
                 Arguments.of("llama opset24", SynthSpec.llamaDemo().form(SynthForm.OPSET24).build(),
                         List.of("--quant", "int8", "--kv-cache", "int8")),
+                Arguments.of("llama raw fp16 external", SynthSpec.llamaDemo().weightType(dev.tokenfab.compiler.ir.ElementType.F16)
+                        .externalData(true).build(), List.of("--quant", "int4", "--group-size", "64", "--int4-method", "awq")),
+                Arguments.of("llama contrib MatMulNBits g32 zero points", SynthSpec.llamaDemo().form(SynthForm.CONTRIB).nbitsBlockSize(32)
+                        .nbitsZeroPoints(true).build(), List.of("--quant", "int4", "--group-size", "32")),
+                Arguments.of("llama contrib bf16", SynthSpec.llamaDemo().form(SynthForm.CONTRIB).weightType(dev.tokenfab.compiler.ir.ElementType.BF16)
+                        .build(), List.of("--quant", "int8")),
                 Arguments.of("llama contrib fp32", SynthSpec.llamaDemo().form(SynthForm.CONTRIB).build(), List.of("--quant", "int8")),
                 Arguments.of("gpt2 opset24", SynthSpec.gpt2Demo().form(SynthForm.OPSET24).build(), List.of("--quant", "fp16")),
                 Arguments.of("gpt2 raw tied", SynthSpec.gpt2Demo().form(SynthForm.RAW).build(), List.of("--quant", "int4", "--zero-points", "--group-size", "32")));
@@ -70,10 +74,19 @@ class CompileEndToEndTest {
         assertTrue(so.toString().contains("modeled (not measured)"), so.toString());
 
         DecoderModel imported = OnnxImporter.importModel(onnx);
+        if (label.contains("MatMulNBits")) {
+            assertTrue(imported.weights().values().stream().anyMatch(w -> w instanceof WeightTensor.Quantized), "MatMulNBits import as Quantized");
+        }
         try (ModelPackage pkg = PackageReader.open(out)) {
             assertEquals(imported.config(), pkg.manifest().model());
             for (WeightTensor w : imported.weights().values()) {
                 Manifest.Tensor t = pkg.tensor(w.name()).orElseThrow(() -> new AssertionError("package lacks " + w.name()));
+                if (w instanceof WeightTensor.Quantized q) {
+                    // imported int4 passes through byte for byte
+                    assertEquals(-1, q.data().mismatch(pkg.part(w.name(), PackedFormat.DATA)), w.name());
+                    assertEquals(-1, q.scales().mismatch(pkg.part(w.name(), PackedFormat.SCALES)), w.name());
+                    continue;
+                }
                 if (!(w instanceof WeightTensor.Dense d) || t.format() == PackedFormat.F32) continue;
                 double sqnr = TestModels.sqnrDb(TestModels.logical(d), pkg.dequantize(w.name()));
                 assertTrue(sqnr >= minSqnrDb(quant), label + " " + w.name() + " " + t.format() + ": " + sqnr + " dB");
