@@ -94,13 +94,33 @@ class RunCommandTest {
     }
 
     @Test
-    void otherDevicesAreRefusedWithAClearMessage() {
+    void xrtDeviceUnderTheNoopShimGivesTheEmulatedDevicesTokens() throws Exception {
+        dev.tokenfab.host.device.xrt.XrtTestSupport.assumeNoopXrt();
+        StringWriter emuOut = new StringWriter();
+        CommandLine emu = new CommandLine(new RunCommand());
+        emu.setOut(new PrintWriter(emuOut));
+        assertEquals(0, emu.execute(pkg.toString(), "--device", "emu", "--prompt-ids", "1,2", "--max-new-tokens", "6"));
+        StringWriter xrtOut = new StringWriter();
+        CommandLine xrt = new CommandLine(new RunCommand());
+        xrt.setOut(new PrintWriter(xrtOut));
+        assertEquals(0, xrt.execute(pkg.toString(), "--device", "xrt", "--prompt-ids", "1,2", "--max-new-tokens", "6"));
+        assertEquals(generatedIds(emuOut.toString()), generatedIds(xrtOut.toString()));
+    }
+
+    private static String generatedIds(String out) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("generated ids: (\\[[^]]*])").matcher(out);
+        assertTrue(m.find(), out);
+        return m.group(1);
+    }
+
+    @Test
+    void openClIsRefusedWithAClearMessageBeforeUpload() {
         RunCommand cmd = new RunCommand();
         CommandLine cl = new CommandLine(cmd);
-        cl.parseArgs(pkg.toString(), "--device", "xrt", "--prompt-ids", "1,2");
+        cl.parseArgs(pkg.toString(), "--device", "opencl", "--prompt-ids", "1,2");
         DeviceException e = assertThrows(DeviceException.class, cmd::call);
         assertEquals(DeviceException.ErrorCode.UNAVAILABLE, e.code());
-        assertTrue(e.getMessage().contains("device xrt: not available in this build yet"), e.getMessage());
+        assertTrue(e.getMessage().contains("device opencl: only tf_gemv_q8"), e.getMessage());
     }
 
     @Test
