@@ -51,10 +51,12 @@ public final class Main implements Runnable {
         int code = EXIT_FAILURE;
         if (ex instanceof CompileException) code = EXIT_BAD_INPUT;
         else if (ex instanceof IllegalArgumentException) code = EXIT_BAD_INPUT;
+        else if (ex instanceof dev.tokenfab.host.text.TextException) code = EXIT_BAD_INPUT;
         else if (ex instanceof DeviceException) code = EXIT_FAILURE;
         String msg = shown.getMessage() == null ? shown.getClass().getSimpleName() : shown.getMessage();
         String kind = ex instanceof CompileException ce ? ce.code().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                : ex instanceof DeviceException ? "device" : "error";
+                : ex instanceof DeviceException ? "device"
+                : ex instanceof dev.tokenfab.host.text.TextException ? "tokenizer" : "error";
         err.println("tokenfab: " + kind + ": " + msg);
         if (verbose) ex.printStackTrace(err);
         else err.println("(run with --verbose for details)");

@@ -187,11 +187,14 @@ public final class Compiler {
             }
             case WRITE -> {
                 PackageInput in = new PackageInput(s.quantized, s.plan, s.options.manifestQuantization(), PRODUCER, s.reports);
-                s.manifest = PackageWriter.write(s.out, in, tmp -> {
+                s.manifest = PackageWriter.write(s.out, in, (tmp, manifest) -> {
                     long ms = (System.nanoTime() - t0) / 1_000_000;
                     s.millis.put(p.passName(), ms);
-                    writeJson(tmp.resolve(PackageWriter.REPORTS_DIR).resolve("write.json"),
-                            Map.of("files", s.reports.size(), "millisBeforeCommit", ms));
+                    writeJson(tmp.resolve(PackageWriter.REPORTS_DIR).resolve("write.json"), Map.of(
+                            "files", manifest.files().size(),
+                            "bytes", manifest.files().stream().mapToLong(Manifest.FileEntry::sizeBytes).sum(),
+                            "bankFiles", manifest.files().stream().filter(f -> f.path().startsWith("weights/")).count(),
+                            "millisBeforeCommit", ms));
                     writeJson(tmp.resolve("time_per_pass.json"), s.millis);
                     if (accuracy != null) AccuracyEvaluator.write(AccuracyEvaluator.evaluate(s.modelPath, tmp, s.quantized.report(), accuracy), tmp);
                 }, s.options.threads());

@@ -14,6 +14,8 @@ import dev.tokenfab.host.runtime.Decoder;
 import dev.tokenfab.host.runtime.Generator;
 import dev.tokenfab.host.runtime.ModelConfig;
 import dev.tokenfab.host.runtime.Sampler;
+import dev.tokenfab.host.text.TextException;
+import dev.tokenfab.host.text.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,6 +25,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -40,8 +43,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "emu", description = "emu | xrt | opencl (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--prompt-ids", split = ",", required = true, paramLabel = "ID", description = "prompt token ids, e.g. 1,2,3,4")
+    @Option(names = "--prompt-ids", split = ",", paramLabel = "ID", description = "prompt token ids, e.g. 1,2,3,4")
     int[] promptIds;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text, encoded with the package's tokenizer.json; prints the generated text")
+    String prompt;
 
     @Option(names = "--max-new-tokens", defaultValue = "16", description = "tokens to generate (default: ${DEFAULT-VALUE})")
     int maxNewTokens;
@@ -64,12 +70,34 @@ public final class RunCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Override
-    public Integer call() throws CompileException, DeviceException, java.io.IOException {
+    public Integer call() throws CompileException, DeviceException, TextException, java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
-        RunOutcome r = execute(packageDir, Devices.parseKind(device), promptIds, maxNewTokens,
-                new Sampler.Settings(temperature, topK, topP, seed));
+        if ((prompt == null) == (promptIds == null)) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --prompt TEXT or --prompt-ids ID,...");
+        }
+        Sampler.Settings sampling = new Sampler.Settings(temperature, topK, topP, seed);
+        RunOutcome r;
+        String text = null;
+        if (prompt == null) {
+            r = execute(packageDir, Devices.parseKind(device), promptIds, maxNewTokens, sampling);
+        } else {
+            try (ModelPackage pkg = PackageReader.open(packageDir);
+                 Tokenizer tokenizer = Tokenizer.forPackage(packageDir, pkg.manifest())) {
+                int[] ids = tokenizer.encodePrompt(prompt, ModelConfig.from(pkg.manifest()).vocabSize());
+                r = execute(pkg, Devices.parseKind(device), ids, maxNewTokens, sampling);
+                // Generator has no per-token callback: the ids are detokenized incrementally after the run.
+                if (!json) out.print(prompt);
+                text = tokenizer.streamTo(ids, r.result().generatedIds(), json ? new StringBuilder() : out);
+                if (!json) out.println();
+            }
+        }
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r.toJson()));
+            Map<String, Object> j = r.toJson();
+            if (text != null) {
+                j.put("prompt", prompt);
+                j.put("text", text);
+            }
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
         } else {
             out.println("generated ids: " + Arrays.toString(r.result().generatedIds()) + " (" + r.result().finish() + ")");
             out.print(r.table());

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Lifetime: buffers belong to the device that allocated them and are closed before it; closing
  * a device closes every buffer still open. Not thread-safe: one decode loop drives one device.
  */
-public interface Device extends AutoCloseable {
+public sealed interface Device extends AutoCloseable permits EmuDevice, XrtDevice, OpenClDevice {
 
     /** What this device is, typed (kind, name, memory banks, whether its compute is emulated). */
     DeviceInfo info();

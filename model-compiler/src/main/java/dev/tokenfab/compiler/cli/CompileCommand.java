@@ -29,14 +29,17 @@ import picocli.CommandLine.Spec;
 /**
  * {@code compile model.onnx --quant int4 --platform u280 -o model.tfpkg}: import, validate, quantize,
  * plan and write a model package. On success prints a short summary (modeled figures labeled as
- * such); on failure one line on stderr and exit code 1, with nothing written.
+ * such); on failure one line on stderr, nothing written, and the exit codes of dev.tokenfab.cli.Main:
+ * 3 for bad input (model, option), 1 for an I/O failure, 2 for usage errors (picocli).
  */
 @Command(name = "compile", mixinStandardHelpOptions = true,
         description = "Compile an ONNX decoder into a tokenfab model package (weights per HBM bank, dataflow plan, reports).")
 public final class CompileCommand implements Callable<Integer> {
 
-    /** Exit code of a compile error (picocli uses 2 for usage errors). */
-    public static final int EXIT_COMPILE_ERROR = 1;
+    /** Exit code of bad input: model, package or option (as dev.tokenfab.cli.Main). */
+    public static final int EXIT_BAD_INPUT = 3;
+    /** Exit code of an I/O failure while reading or writing. */
+    public static final int EXIT_FAILURE = 1;
 
     public enum QuantChoice { fp16, int8, int4 }
 
@@ -62,6 +65,10 @@ public final class CompileCommand implements Callable<Integer> {
 
     @Option(names = "--int4-method", defaultValue = "rtn", description = "int4 rounding: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     MethodChoice int4Method;
+
+    @Option(names = "--calibration", paramLabel = "FILE",
+            description = "JSON calibration stats for awq (meanAbsByTensor) and gptq (hessianByTensor); without it they are measured on the fp32 reference decoder")
+    Path calibration;
 
     @Option(names = "--keep-fp16", split = ",", paramLabel = "NAME", description = "tensors kept in fp16, e.g. tok_embeddings,lm_head")
     List<String> keepFp16 = new ArrayList<>();
@@ -110,7 +117,8 @@ public final class CompileCommand implements Callable<Integer> {
                 Platform.valueOf(platform.name().toUpperCase(Locale.ROOT)), contextTokens, 1, QuantSpec.defaultThreads());
         try {
             Compiler compiler = withAccuracyReport(new Compiler(importer, verbose ? err::println : line -> { }), out);
-            Compiler.Result r = compiler.compile(model, output, options, CalibrationStats.none());
+            CalibrationStats stats = calibration == null ? CalibrationStats.none() : CalibrationStats.read(calibration);
+            Compiler.Result r = compiler.compile(model, output, options, stats);
             if (report) out.print(r.quantReport().toTable());
             printAccuracyTable(r.output(), out);
             DataflowPlan.EstimateModeled e = r.plan().estimateModeled();
@@ -127,7 +135,7 @@ public final class CompileCommand implements Callable<Integer> {
             err.println("compile: " + e.code() + ": " + e.getMessage());
             if (verbose) e.printStackTrace(err);
             err.flush();
-            return EXIT_COMPILE_ERROR;
+            return e.code() == CompileException.ErrorCode.IO_ERROR ? EXIT_FAILURE : EXIT_BAD_INPUT;
         }
     }
 

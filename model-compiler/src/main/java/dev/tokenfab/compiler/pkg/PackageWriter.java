@@ -41,13 +41,13 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class PackageWriter {
     private PackageWriter() {}
 
-    /** Called with the temporary directory after manifest.json is written and before the rename, to add
-     *  unlisted diagnostic files (reports/write.json, time_per_pass.json). */
+    /** Called with the temporary directory and the manifest after manifest.json is written and before
+     *  the rename, to add unlisted diagnostic files (reports/write.json, time_per_pass.json). */
     @FunctionalInterface
     public interface BeforeCommit {
-        void accept(Path tempDir) throws CompileException;
+        void accept(Path tempDir, Manifest manifest) throws CompileException;
 
-        BeforeCommit NONE = dir -> { };
+        BeforeCommit NONE = (dir, manifest) -> { };
     }
 
     /** Bytes hashed/written per chunk. */
@@ -83,7 +83,7 @@ public final class PackageWriter {
             Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, in.producer(), in.model().config(), in.quant(),
                     in.plan().platform(), tensors(in.plan()), files, gen);
             Files.write(tmp.resolve(MANIFEST), PackageJson.mapper().writeValueAsBytes(manifest));
-            beforeCommit.accept(tmp);
+            beforeCommit.accept(tmp, manifest);
             commit(tmp, abs);
             return manifest;
         } catch (IOException | UncheckedIOException e) {

@@ -117,7 +117,7 @@ public final class DataflowPlanner {
         long[] kvUsed = new long[banks];
         long[] actUsed = new long[banks];
         int weightBanks = platform.weightBanks();
-        int firstWeightBank = platform.hbmChannels() > 0 ? 0 : platform.hbmChannels();
+        int firstWeightBank = 0;   // HBM channels are banks [0, 32); a DDR-only card's DDR banks start at 0 too
 
         List<TensorPlacement> placements = new ArrayList<>();
         for (PackedShape t : tensors) {

@@ -78,8 +78,8 @@ public enum Platform {
     /** True when bank {@code bank} is an HBM pseudo-channel (else DDR). */
     public boolean isHbm(int bank) { return bank < hbmChannels; }
 
-    /** Banks that hold weights: all HBM pseudo-channels where the card has HBM, else all DDR banks. */
-    public int firstWeightBank() { return 0; }
+    /** Banks that hold weights: all HBM pseudo-channels where the card has HBM, else all DDR banks
+     *  (either way banks [0, weightBanks()), since HBM channels are numbered first). */
     public int weightBanks() { return hbmChannels > 0 ? hbmChannels : ddrBanks; }
 
     /** Memory banks the planner may place tensors in: HBM channels first, then DDR banks. */

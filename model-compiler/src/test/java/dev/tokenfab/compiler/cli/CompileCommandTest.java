@@ -61,15 +61,40 @@ class CompileCommandTest {
         Path out = dir.resolve("bad.tfpkg");
         Run r = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int4", "--group-size", "48", "--platform", "u280",
                 "-o", out.toString());
-        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, r.exit());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, r.exit());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("BAD_OPTION") && r.err().contains("32, 64, 128"), r.err());
         assertFalse(Files.exists(out));
         Run k = run(withModel(TestModels.tinyLlama(42)), "model.onnx", "--quant", "int8", "--keep-fp16", "lm_hed", "--platform", "u280",
                 "-o", out.toString());
-        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, k.exit());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, k.exit());
         assertTrue(k.err().contains("lm_hed"), k.err());
         assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void calibrationFileDrivesAwqAndABrokenOneIsRefused() throws Exception {
+        DecoderModel m = TestModels.tinyLlama(44);
+        StringBuilder json = new StringBuilder("{\"meanAbsByTensor\": {");
+        String[] names = {"layers.0.attn.wq", "layers.0.attn.wk", "layers.0.attn.wv"};
+        for (int i = 0; i < names.length; i++) {
+            json.append(i == 0 ? "" : ",").append('"').append(names[i]).append("\": [");
+            for (int c = 0; c < m.config().hiddenSize(); c++) json.append(c == 0 ? "" : ",").append(c % 16 == 3 ? 30 : 1);
+            json.append(']');
+        }
+        json.append("}}");
+        Path calib = Files.writeString(dir.resolve("calib.json"), json);
+        Path out = dir.resolve("awq.tfpkg");
+        Run r = run(withModel(m), "model.onnx", "--quant", "int4", "--int4-method", "awq", "--calibration", calib.toString(),
+                "--platform", "u280", "-o", out.toString(), "--report");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("int4-awq") && r.out().contains("awq alpha="), r.out());
+
+        Path broken = Files.writeString(dir.resolve("broken.json"), "{\"meanAbsByTensor\": {\"x\": \"nope\"}}");
+        Run b = run(withModel(m), "model.onnx", "--quant", "int4", "--int4-method", "awq", "--calibration", broken.toString(),
+                "--platform", "u280", "-o", dir.resolve("b.tfpkg").toString());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, b.exit());
+        assertTrue(b.err().contains("broken.json"), b.err());
     }
 
     @Test
@@ -83,7 +108,7 @@ class CompileCommandTest {
     void missingModelFileFailsWithOneLine() {
         Path out = dir.resolve("none.tfpkg");
         Run r = run(new CompileCommand(), dir.resolve("missing.onnx").toString(), "--quant", "int8", "--platform", "u280", "-o", out.toString());
-        assertEquals(CompileCommand.EXIT_COMPILE_ERROR, r.exit());
+        assertEquals(CompileCommand.EXIT_BAD_INPUT, r.exit());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertFalse(Files.exists(out));
     }

@@ -306,7 +306,6 @@ class QuantizerTest {
     @Test
     void int4FallsBackToInt8WhenColsAreNotAMultipleOfTheGroup() throws Exception {
         float[] v = new float[16 * 96];
-        new Random(11).ints(v.length).forEach(i -> { });
         for (int i = 0; i < v.length; i++) v[i] = (i % 13) - 6;
         PackedTensor p = single(TestModels.dense("odd", 16, 96, WeightTensor.Layout.OUT_IN, ElementType.F32, v),
                 QuantSpec.int4(64, false, Manifest.Int4Method.RTN));
