@@ -44,6 +44,12 @@ public final class AccuracyEvaluator {
         }
         Manifest manifest = readManifest(packageDir);
         DecoderConfig cfg = manifest.model();
+        long params = 0;
+        for (Manifest.Tensor t : manifest.tensors()) params += (long) t.rows() * t.cols();
+        if (params > Calibration.MAX_PARAMETERS) {
+            throw new CompileException(CompileException.ErrorCode.BAD_OPTION, "accuracy report: " + params + " parameters exceed the "
+                    + Calibration.MAX_PARAMETERS + " that its plain-Java fp32 reference decoder holds in memory; compile without --report");
+        }
         ReferenceDecoder pkg = new ReferenceDecoder(manifest, packageDir);
         List<long[]> prompts;
         try {

@@ -123,4 +123,19 @@ class AccuracyReportTest {
             assertTrue(h[i * n + i] >= q[i] * q[i] * (1 - 1e-5), "channel " + i);
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"gpt2-tiny-ort-fused/past.onnx", "llama-tiny-genai-fp16/model.onnx"})
+    void realFixturesInFp16AgreeWithOnnxRuntime(String fixture) throws Exception {
+        Path onnx = SharedModels.resolve(fixture);
+        Assumptions.assumeTrue(onnx != null, SharedModels.missingMessage(fixture));
+        Compiler.Result r = new Compiler(ModelImporter.onnx(), l -> { }).withAccuracyReport(new ReportSpec(List.of(), 8))
+                .compile(onnx, dir.resolve(fixture.replace('/', '-') + ".tfpkg"),
+                        CompileOptions.defaults().withQuant(Manifest.QuantScheme.FP16), CalibrationStats.none());
+        AccuracyReport a = AccuracyEvaluator.read(r.output());
+        System.out.print(a.toTable());
+        assertEquals(AccuracyReport.Comparison.LOGITS, a.comparison());
+        assertTrue(a.overall().klMax() < FP16_KL_TOLERANCE, a.toTable());
+        assertEquals(1.0, a.overall().top1Agreement(), a.toTable());
+    }
 }
