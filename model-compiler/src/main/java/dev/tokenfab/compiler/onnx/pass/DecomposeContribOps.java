@@ -41,13 +41,17 @@ public final class DecomposeContribOps implements GraphPass {
         return edit.build();
     }
 
+    private static boolean isProjection(Node p) {
+        return p.is("MatMul") || p.isContrib("MatMulNBits");
+    }
+
     private static void skipNorm(Node n, GraphEditor edit, Graph.Index idx, String norm, String beta, String bias) {
         edit.remove(n);
         String input = n.input(0), skip = n.input(1);
         if (!bias.isEmpty()) {
-            // the bias belongs to the projection that feeds the residual: attach it where a MatMul produced the operand
-            boolean skipIsBranch = idx.producer(skip).filter(p -> p.is("MatMul")).isPresent()
-                    && idx.producer(input).filter(p -> p.is("MatMul")).isEmpty();
+            // the bias belongs to the projection that feeds the residual: attach it where a MatMul (or MatMulNBits) produced the operand
+            boolean skipIsBranch = idx.producer(skip).filter(DecomposeContribOps::isProjection).isPresent()
+                    && idx.producer(input).filter(DecomposeContribOps::isProjection).isEmpty();
             String branch = skipIsBranch ? skip : input;
             String biased = edit.fresh(n.name() + "/bias");
             edit.add(new Node(n.name() + "/bias_add", "", "Add", List.of(branch, bias), List.of(biased), Map.of()));

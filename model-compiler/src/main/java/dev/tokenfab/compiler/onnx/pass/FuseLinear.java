@@ -30,7 +30,7 @@ public final class FuseLinear implements GraphPass {
         for (Node n : graph.nodes()) {
             if (n.is("MatMul") && !n.domain().equals(dev.tokenfab.compiler.onnx.graph.Op.TOKENFAB_DOMAIN)) matmul(idx, edit, n);
             else if (n.is("Gemm")) gemm(idx, edit, n);
-            else if (n.isContrib("MatMulNBits")) nbits(edit, n);
+            else if (n.isContrib("MatMulNBits")) nbits(idx, edit, n);
         }
         return edit.build();
     }
@@ -118,10 +118,23 @@ public final class FuseLinear implements GraphPass {
         return true;
     }
 
-    private static void nbits(GraphEditor edit, Node n) {
+    private static void nbits(Graph.Index idx, GraphEditor edit, Node n) {
         edit.remove(n);
-        List<String> inputs = List.of(n.input(0), n.input(1), n.input(5), n.input(2), n.input(3));
-        edit.add(GraphEditor.tf(n.name() + "/linear", "Linear", inputs, List.of(n.output(0)), Map.of(
+        String out = n.output(0), bias = n.input(5);
+        if (bias.isEmpty()) {
+            // quantizers (matmul_4bits_quantizer) replace the MatMul and leave the model's bias Add after it: absorb it as MatMul's
+            Optional<Node> add = idx.soleConsumer(out).filter(c -> c.is("Add"));
+            if (add.isPresent()) {
+                Optional<Tensor> b = Patterns.vector(idx, Patterns.other(add.get(), out));
+                if (b.isPresent() && b.get().elementCount() == n.intAttr("N", 0)) {
+                    bias = Patterns.skipCasts(idx, Patterns.other(add.get(), out));
+                    out = add.get().output(0);
+                    edit.remove(add.get());
+                }
+            }
+        }
+        List<String> inputs = List.of(n.input(0), n.input(1), bias, n.input(2), n.input(3));
+        edit.add(GraphEditor.tf(n.name() + "/linear", "Linear", inputs, List.of(out), Map.of(
                 "layout", new Attribute.Str("OUT_IN"), "format", new Attribute.Str("MatMulNBits"),
                 "K", new Attribute.Int(n.intAttr("K", 0)), "N", new Attribute.Int(n.intAttr("N", 0)),
                 "bits", new Attribute.Int(n.intAttr("bits", 4)), "block_size", new Attribute.Int(n.intAttr("block_size", 0)))));
