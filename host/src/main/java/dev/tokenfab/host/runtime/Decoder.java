@@ -71,7 +71,9 @@ public final class Decoder implements AutoCloseable {
         /** all weights uploaded once (fails with OUT_OF_MEMORY when they do not fit) */
         RESIDENT,
         /** layer weights stay in host memory and are streamed per layer into two device slots */
-        STREAMED
+        STREAMED,
+        /** as STREAMED but uploaded on the compute thread (no overlap): the baseline for measuring the overlap */
+        STREAMED_SEQUENTIAL
     }
 
     private final Device device;
@@ -105,7 +107,8 @@ public final class Decoder implements AutoCloseable {
         ModelConfig config = ModelConfig.from(manifest);
         int banks = device.info().banks().size();
         DeviceWeights weights = streams(device, manifest, options.residency())
-                ? DeviceWeights.stream(device, manifest, packageDir, device instanceof dev.tokenfab.host.device.EmuDevice)
+                ? DeviceWeights.stream(device, manifest, packageDir, options.residency() != WeightResidency.STREAMED_SEQUENTIAL
+                        && device instanceof dev.tokenfab.host.device.EmuDevice)
                 : DeviceWeights.upload(device, manifest, packageDir);
         KvCache kv = null;
         try {
@@ -125,7 +128,7 @@ public final class Decoder implements AutoCloseable {
     static boolean streams(Device device, Manifest manifest, WeightResidency residency) {
         return switch (residency) {
             case RESIDENT -> false;
-            case STREAMED -> true;
+            case STREAMED, STREAMED_SEQUENTIAL -> true;
             case AUTO -> DeviceWeights.residentBytesByBank(manifest).entrySet().stream().anyMatch(e ->
                     e.getKey() < device.info().banks().size() && e.getValue() > device.info().banks().get(e.getKey()).sizeBytes());
         };
