@@ -155,7 +155,7 @@ public final class EmuDevice implements Device {
                             throw new DeviceException(DeviceException.ErrorCode.OUT_OF_RANGE, kernel.symbol() + " argument "
                                     + f.name() + ": offset " + off + " outside buffer of " + b.sizeBytes() + " bytes in bank " + b.bank);
                         }
-                        yield b.segment.asSlice(off);
+                        yield off == 0 ? b.segment : b.segment.asSlice(off);
                     }
                     case KernelArg.Null n -> MemorySegment.NULL;
                     default -> throw badKind(kernel, f, a);

@@ -296,6 +296,19 @@ public final class Decoder implements AutoCloseable {
     private void gemv(DeviceWeights.Matrix m, KernelArg bias, DeviceBuffer x, DeviceBuffer y, int batch) throws DeviceException {
         for (DeviceWeights.Shard sh : m.shards()) {
             boolean direct = m.shards().size() == 1 || batch == 1;
+            if (direct) {
+                // the shard's argument array, built once per (shard, x, y, bias, batch): decode repeats the same launches every token
+                GemvCall call = gemvCalls.get(sh);
+                if (call == null || call.x != x || call.y != y || call.bias != bias || call.batch != batch) {
+                    call = new GemvCall(x, y, bias, batch, m.format() == PackedFormat.F32 ? null : gemvArgs(m, sh, bias, x, KernelArg.of(y,
+                            (long) sh.rowStart() * Float.BYTES), batch));
+                    gemvCalls.put(sh, call);
+                }
+                if (call.args != null) {
+                    launch(gemvKernel(m.format()), call.args);
+                    continue;
+                }
+            }
             KernelArg out = direct ? KernelArg.of(y, (long) sh.rowStart() * Float.BYTES) : arg(s.scratch);
             KernelArg shardBias = bias instanceof KernelArg.Buffer(DeviceBuffer b, long off)
                     ? KernelArg.of(b, off + (long) sh.rowStart() * Float.BYTES) : bias;
@@ -314,6 +327,33 @@ public final class Decoder implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A cached GEMV launch of one shard (identity-compared inputs). */
+    private record GemvCall(DeviceBuffer x, DeviceBuffer y, KernelArg bias, int batch, KernelArg[] args) {}
+
+    private final java.util.IdentityHashMap<DeviceWeights.Shard, GemvCall> gemvCalls = new java.util.IdentityHashMap<>();
+
+    private static Kernel gemvKernel(PackedFormat f) {
+        return switch (f) {
+            case Q8_CHANNEL -> Kernel.GEMV_Q8;
+            case Q4_GROUP -> Kernel.GEMV_Q4;
+            case F16 -> Kernel.GEMV_F16;
+            case F32 -> throw new IllegalArgumentException("no GEMV kernel reads F32 matrices");
+        };
+    }
+
+    /** The GEMV arguments of one shard writing {@code out} (not F32). */
+    private static KernelArg[] gemvArgs(DeviceWeights.Matrix m, DeviceWeights.Shard sh, KernelArg bias, DeviceBuffer x, KernelArg out, int batch) {
+        KernelArg shardBias = bias instanceof KernelArg.Buffer(DeviceBuffer b, long off)
+                ? KernelArg.of(b, off + (long) sh.rowStart() * Float.BYTES) : bias;
+        return switch (m.format()) {
+            case Q8_CHANNEL -> new KernelArg[] {sh.data(), sh.scales(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch)};
+            case Q4_GROUP -> new KernelArg[] {sh.data(), sh.scales(), sh.zeros(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()),
+                    i32(m.groupSize()), i32(batch)};
+            case F16 -> new KernelArg[] {sh.data(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch)};
+            case F32 -> throw new IllegalArgumentException("no GEMV kernel reads F32 matrices");
+        };
     }
 
     /** out[b] = table[row], dequantized to float. */
