@@ -22,7 +22,14 @@ import java.util.Set;
  *
  * <p>Each buffer owns a shared {@link Arena}: closing it returns its memory and its bytes to the
  * bank's budget. Bank capacities come from the platform, so a plan that overfills a pseudo-channel
- * fails here as it would on the card ({@code OUT_OF_MEMORY}). Not thread-safe (as {@link Device}).
+ * fails here as it would on the card ({@code OUT_OF_MEMORY}). A capacity cap per bank can shrink the
+ * emulated card (to test models larger than the card's memory).
+ *
+ * <p>Threading: not thread-safe in general (as {@link Device}), with one documented exception the
+ * runtime's weight streamer relies on: {@link #write} into one buffer may run on another thread
+ * concurrently with {@link #launch}/{@link #read} on other buffers, because {@code write} only reads
+ * the device's and the buffer's open flags and copies bytes (no shared state is mutated).
+ * {@link #allocate} and {@code close} must not run concurrently with anything.
  */
 public final class EmuDevice implements Device {
 
@@ -39,18 +46,29 @@ public final class EmuDevice implements Device {
     private final KernelBinding binding;
     private final DeviceInfo info;
     private final long[] usedBytesByBank;
+    private final long[] capacityBytesByBank;
     private final Set<EmuBuffer> openBuffers = new LinkedHashSet<>();
     private final Map<Kernel, MethodHandle> handles = new EnumMap<>(Kernel.class);
     private boolean closed;
 
     public EmuDevice(Platform platform, KernelBinding binding) {
+        this(platform, binding, Long.MAX_VALUE);
+    }
+
+    /**
+     * An emulated card whose banks hold at most {@code bankCapacityCapBytes} each (the platform's
+     * size when smaller): a small "card" for streaming tests.
+     */
+    public EmuDevice(Platform platform, KernelBinding binding, long bankCapacityCapBytes) {
+        if (bankCapacityCapBytes <= 0) throw new IllegalArgumentException("bank capacity cap must be positive, was " + bankCapacityCapBytes);
         this.platform = Objects.requireNonNull(platform, "platform");
         this.binding = Objects.requireNonNull(binding, "binding");
         List<DeviceInfo.Bank> banks = new ArrayList<>();
         for (int i = 0; i < platform.memoryBanks(); i++) {
             String tag = i < platform.hbmChannels() ? "HBM[" + i + "]" : "DDR[" + (i - platform.hbmChannels()) + "]";
-            banks.add(new DeviceInfo.Bank(i, tag, platform.bankBytes(i)));
+            banks.add(new DeviceInfo.Bank(i, tag, Math.min(platform.bankBytes(i), bankCapacityCapBytes)));
         }
+        this.capacityBytesByBank = banks.stream().mapToLong(DeviceInfo.Bank::sizeBytes).toArray();
         this.info = new DeviceInfo(DeviceInfo.Kind.EMU, "emulated " + platform.vitisPlatform(), List.copyOf(banks), true);
         this.usedBytesByBank = new long[banks.size()];
     }
@@ -83,7 +101,7 @@ public final class EmuDevice implements Device {
         if (sizeBytes <= 0) {
             throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "buffer size must be positive, was " + sizeBytes);
         }
-        long capacity = platform.bankBytes(bank);
+        long capacity = capacityBytesByBank[bank];
         if (usedBytesByBank[bank] + sizeBytes > capacity) {
             throw new DeviceException(DeviceException.ErrorCode.OUT_OF_MEMORY, "bank " + info.banks().get(bank).tag()
                     + ": " + sizeBytes + " bytes requested, " + (capacity - usedBytesByBank[bank]) + " of " + capacity + " free");
@@ -137,7 +155,7 @@ public final class EmuDevice implements Device {
                             throw new DeviceException(DeviceException.ErrorCode.OUT_OF_RANGE, kernel.symbol() + " argument "
                                     + f.name() + ": offset " + off + " outside buffer of " + b.sizeBytes() + " bytes in bank " + b.bank);
                         }
-                        yield b.segment.asSlice(off);
+                        yield off == 0 ? b.segment : b.segment.asSlice(off);
                     }
                     case KernelArg.Null n -> MemorySegment.NULL;
                     default -> throw badKind(kernel, f, a);

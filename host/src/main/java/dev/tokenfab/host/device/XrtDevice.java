@@ -311,6 +311,19 @@ public final class XrtDevice implements Device {
     final class XrtBuffer implements DeviceBuffer {
         final Xrt.Bo bo;
         final int bank;
+        /** Sub-buffers by offset, made on first launch at that offset and kept until this buffer closes (no alloc/free per launch). */
+        private final Map<Long, Xrt.Bo> subBuffers = new java.util.HashMap<>();
+
+        /** The BO a kernel argument at {@code offsetBytes} binds: this buffer, or its cached sub-buffer from that offset to the end. */
+        Xrt.Bo at(long offsetBytes) throws DeviceException {
+            if (offsetBytes == 0) return bo;
+            Xrt.Bo sub = subBuffers.get(offsetBytes);
+            if (sub == null) {
+                sub = bo.subBuffer(bo.sizeBytes() - offsetBytes, offsetBytes);
+                subBuffers.put(offsetBytes, sub);
+            }
+            return sub;
+        }
 
         XrtBuffer(Xrt.Bo bo, int bank) {
             this.bo = bo;
@@ -326,6 +339,8 @@ public final class XrtDevice implements Device {
         @Override
         public void close() {
             if (bo.isClosed()) return;
+            for (Xrt.Bo sub : subBuffers.values()) sub.close(); // sub-buffers before their parent
+            subBuffers.clear();
             bo.close();
             buffers.remove(this);
         }
@@ -385,32 +400,31 @@ public final class XrtDevice implements Device {
         Object[] simArgs = new Object[args.length];
         for (int i = 0; i < args.length; i++) {
             Kernel.Arg a = sig.get(i);
-            String where = kernel.symbol() + "." + a.name() + " (argument " + i + ")";
             groups[i] = -1;
             switch (args[i]) {
                 case KernelArg.Buffer(DeviceBuffer db, long off) -> {
-                    if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a buffer");
-                    XrtBuffer b = own(db, where);
+                    if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where(kernel, a, i), a, "a buffer");
+                    XrtBuffer b = own(db, where(kernel, a, i));
                     int group = groupOfBank[b.bank];
                     if (!wiring.get(kernel).get(i).contains(group))
-                        throw new DeviceException(ErrorCode.BAD_BANK, where + " is wired to memory " + tags(image.banksOf(kernel.symbol(), i))
+                        throw new DeviceException(ErrorCode.BAD_BANK, where(kernel, a, i) + " is wired to memory " + tags(image.banksOf(kernel.symbol(), i))
                                 + " in the xclbin; the buffer is in bank " + b.bank + " (" + BankMap.bankTag(options.platform(), b.bank) + ")");
                     if (off < 0 || off >= b.sizeBytes())
-                        throw new DeviceException(ErrorCode.OUT_OF_RANGE, where + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");
+                        throw new DeviceException(ErrorCode.OUT_OF_RANGE, where(kernel, a, i) + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");
                     bufs[i] = b;
                     groups[i] = group;
                     simArgs[i] = b.bo.map().asSlice(off);
                 }
                 case KernelArg.Null() -> {
-                    if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where, a, "a null pointer");
+                    if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where(kernel, a, i), a, "a null pointer");
                     simArgs[i] = MemorySegment.NULL;   // left unset on the run: the kernel must not dereference it
                 }
                 case KernelArg.I32(int v) -> {
-                    if (a.kind() != Kernel.ArgKind.INT) throw badKind(where, a, "an int");
+                    if (a.kind() != Kernel.ArgKind.INT) throw badKind(where(kernel, a, i), a, "an int");
                     simArgs[i] = v;
                 }
                 case KernelArg.F32(float v) -> {
-                    if (a.kind() != Kernel.ArgKind.FLOAT) throw badKind(where, a, "a float");
+                    if (a.kind() != Kernel.ArgKind.FLOAT) throw badKind(where(kernel, a, i), a, "a float");
                     simArgs[i] = v;
                 }
             }
@@ -430,30 +444,17 @@ public final class XrtDevice implements Device {
         }
         // 3. set the arguments on that unit's run, start, wait
         Xrt.Run run = run(kernel, cu);
-        List<Xrt.Bo> subBuffers = new ArrayList<>();
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case KernelArg.Buffer(DeviceBuffer db, long off) -> {
-                        XrtBuffer b = bufs[i];
-                        if (off == 0) run.setArg(i, b.bo);
-                        else {
-                            Xrt.Bo sub = b.bo.subBuffer(b.sizeBytes() - off, off);
-                            subBuffers.add(sub);
-                            run.setArg(i, sub);
-                        }
-                    }
-                    case KernelArg.Null() -> { }
-                    case KernelArg.I32(int v) -> run.setArg(i, v);
-                    case KernelArg.F32(float v) -> run.setArg(i, v);
-                }
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case KernelArg.Buffer(DeviceBuffer db, long off) -> run.setArg(i, bufs[i].at(off));
+                case KernelArg.Null() -> { }
+                case KernelArg.I32(int v) -> run.setArg(i, v);
+                case KernelArg.F32(float v) -> run.setArg(i, v);
             }
-            run.start();
-            RunState state = run.await(options.runTimeout());
-            checkState(kernel, state, options.runTimeout());
-        } finally {
-            for (int i = subBuffers.size() - 1; i >= 0; i--) subBuffers.get(i).close();
         }
+        run.start();
+        RunState state = run.await(options.runTimeout());
+        checkState(kernel, state, options.runTimeout());
         if (!device.emulated()) return 0;   // the card computed; ARGMAX's ap_return is not read back through XRT's run API
         return options.simulator().run(kernel, simArgs);
     }
@@ -478,7 +479,23 @@ public final class XrtDevice implements Device {
         return groups.stream().map(g -> image.memoryBanks().get(g).tag()).toList().toString();
     }
 
+    /** Argument {@code i}'s description for error messages (built only on the error path). */
+    private static String where(Kernel kernel, Kernel.Arg a, int i) {
+        return kernel.symbol() + "." + a.name() + " (argument " + i + ")";
+    }
+
+    /** Runs by compute unit (identity), so a launch finds its run without building the instance name. */
+    private final Map<Cu, Xrt.Run> runByCu = new java.util.IdentityHashMap<>();
+
     private Xrt.Run run(Kernel kernel, Cu cu) throws DeviceException {
+        Xrt.Run cached = runByCu.get(cu);
+        if (cached != null) return cached;
+        Xrt.Run opened = openRun(kernel, cu);
+        runByCu.put(cu, opened);
+        return opened;
+    }
+
+    private Xrt.Run openRun(Kernel kernel, Cu cu) throws DeviceException {
         String name = kernel.symbol() + ":{" + cu.instance() + "}";
         Xrt.Run r = runs.get(name);
         if (r != null) return r;
@@ -497,6 +514,7 @@ public final class XrtDevice implements Device {
         buffers.clear();
         device.close();   // closes its children in reverse creation order
         runs.clear();
+        runByCu.clear();
         kernels.clear();
     }
 

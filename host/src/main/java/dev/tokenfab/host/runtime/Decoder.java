@@ -36,10 +36,23 @@ public final class Decoder implements AutoCloseable {
      * @param totalPages      pages in each layer's K and V pool
      * @param kvBanks         [layer][0 = K, 1 = V] bank of each pool (the plan's KV placement), or null: layer l in bank l mod banks
      * @param activationBank  bank of the activation buffers
+     * @param residency       whether layer weights live on the device or are streamed from host memory
      */
-    public record Options(int maxBatch, int pageTokens, int totalPages, int[][] kvBanks, int activationBank) {
+    public record Options(int maxBatch, int pageTokens, int totalPages, int[][] kvBanks, int activationBank, WeightResidency residency) {
 
-        public Options(int maxBatch, int pageTokens, int totalPages) { this(maxBatch, pageTokens, totalPages, null, 0); }
+        public Options {
+            java.util.Objects.requireNonNull(residency, "residency");
+        }
+
+        public Options(int maxBatch, int pageTokens, int totalPages) { this(maxBatch, pageTokens, totalPages, null, 0, WeightResidency.AUTO); }
+
+        public Options(int maxBatch, int pageTokens, int totalPages, int[][] kvBanks, int activationBank) {
+            this(maxBatch, pageTokens, totalPages, kvBanks, activationBank, WeightResidency.AUTO);
+        }
+
+        public Options withResidency(WeightResidency r) {
+            return new Options(maxBatch, pageTokens, totalPages, kvBanks, activationBank, r);
+        }
 
         /** Room for {@code maxBatch} sequences of full context. */
         public static Options forBatch(DecoderConfig c, int maxBatch) {
@@ -47,8 +60,20 @@ public final class Decoder implements AutoCloseable {
         }
 
         public Options withPlacement(int[][] kvBanks, int activationBank) {
-            return new Options(maxBatch, pageTokens, totalPages, kvBanks, activationBank);
+            return new Options(maxBatch, pageTokens, totalPages, kvBanks, activationBank, residency);
         }
+    }
+
+    /** Where the layer weights live during decode. */
+    public enum WeightResidency {
+        /** resident when every bank's weight bytes fit the device's bank, else streamed */
+        AUTO,
+        /** all weights uploaded once (fails with OUT_OF_MEMORY when they do not fit) */
+        RESIDENT,
+        /** layer weights stay in host memory and are streamed per layer into two device slots */
+        STREAMED,
+        /** as STREAMED but uploaded on the compute thread (no overlap): the baseline for measuring the overlap */
+        STREAMED_SEQUENTIAL
     }
 
     private final Device device;
@@ -58,6 +83,10 @@ public final class Decoder implements AutoCloseable {
     private final KvCache kv;
     private final DecodeState s;
     private final float attentionScale;
+    /** Optional launch timer (off by default: one branch per launch). */
+    private boolean timing;
+    private long kernelNanos;
+    private long launches;
 
     private Decoder(Device device, ModelConfig config, DeviceWeights weights, KvCache kv, DecodeState state) {
         this.device = device;
@@ -77,7 +106,10 @@ public final class Decoder implements AutoCloseable {
     public static Decoder load(Device device, Manifest manifest, Path packageDir, Options options) throws DeviceException {
         ModelConfig config = ModelConfig.from(manifest);
         int banks = device.info().banks().size();
-        DeviceWeights weights = DeviceWeights.upload(device, manifest, packageDir);
+        DeviceWeights weights = streams(device, manifest, options.residency())
+                ? DeviceWeights.stream(device, manifest, packageDir, options.residency() != WeightResidency.STREAMED_SEQUENTIAL
+                        && device instanceof dev.tokenfab.host.device.EmuDevice)
+                : DeviceWeights.upload(device, manifest, packageDir);
         KvCache kv = null;
         try {
             int[][] kb = options.kvBanks();
@@ -92,13 +124,28 @@ public final class Decoder implements AutoCloseable {
         }
     }
 
+    /** AUTO streams when some bank's resident weight bytes exceed that bank's size on {@code device}. */
+    static boolean streams(Device device, Manifest manifest, WeightResidency residency) {
+        return switch (residency) {
+            case RESIDENT -> false;
+            case STREAMED, STREAMED_SEQUENTIAL -> true;
+            case AUTO -> DeviceWeights.residentBytesByBank(manifest).entrySet().stream().anyMatch(e ->
+                    e.getKey() < device.info().banks().size() && e.getValue() > device.info().banks().get(e.getKey()).sizeBytes());
+        };
+    }
+
     /**
      * Loads a verified package with the KV pools and activations where its plan puts them, sized for
      * {@code maxBatch} sequences of full context.
      */
     public static Decoder load(Device device, ModelPackage pkg, int maxBatch) throws DeviceException {
+        return load(device, pkg, maxBatch, WeightResidency.AUTO);
+    }
+
+    /** As {@link #load(Device, ModelPackage, int)}, with the weights' residency chosen. */
+    public static Decoder load(Device device, ModelPackage pkg, int maxBatch, WeightResidency residency) throws DeviceException {
         Manifest m = pkg.manifest();
-        Options o = Options.forBatch(m.model(), maxBatch);
+        Options o = Options.forBatch(m.model(), maxBatch).withResidency(residency);
         DataflowPlan plan = pkg.plan();
         if (plan != null && plan.memory() != null && plan.memory().kvPools() != null && !plan.memory().kvPools().isEmpty()) {
             int[][] banks = new int[m.model().numLayers()][];
@@ -116,6 +163,19 @@ public final class Decoder implements AutoCloseable {
     public DeviceWeights weights() { return w; }
 
     public Device device() { return device; }
+
+    /** Turns the launch timer on or off and zeroes it: nanoTime around each kernel launch. */
+    public void timeKernels(boolean on) {
+        timing = on;
+        kernelNanos = 0;
+        launches = 0;
+    }
+
+    /** Nanoseconds spent inside {@link Device#launch} since {@link #timeKernels} turned timing on. */
+    public long kernelNanos() { return kernelNanos; }
+
+    /** Kernel launches since {@link #timeKernels} turned timing on. */
+    public long kernelLaunches() { return launches; }
 
     /** Logits of {@code token} at {@code position} of {@code seq} (vocab floats; hidden floats for a body-only model). */
     public float[] forward(KvCache.Sequence seq, int token, int position) throws DeviceException, KvCacheException {
@@ -153,8 +213,13 @@ public final class Decoder implements AutoCloseable {
             if (w.positionEmbedding != null) addPositionRow(positions[b], b);
         }
         for (int l = 0; l < c.numLayers(); l++) {
-            if (c.family() == DecoderConfig.Family.LLAMA) llamaBlock(l, seqs, positions, batch);
-            else gpt2Block(l, seqs, positions, batch);
+            DeviceWeights.Layer lw = w.acquireLayer(l);
+            try {
+                if (c.family() == DecoderConfig.Family.LLAMA) llamaBlock(l, lw, seqs, positions, batch);
+                else gpt2Block(l, lw, seqs, positions, batch);
+            } finally {
+                w.releaseLayer(l);
+            }
         }
         // final norm, then classifier (or the final hidden state of a body-only export)
         norm(s.x, w.finalNorm, w.finalNormBias, c.hiddenSize(), batch, w.lmHead == null ? s.logits : s.xb);
@@ -166,8 +231,7 @@ public final class Decoder implements AutoCloseable {
     }
 
     /** Llama block: rmsnorm, q/k/v, RoPE, KV write, attention, o + residual, rmsnorm, SwiGLU MLP + residual. */
-    private void llamaBlock(int l, List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
-        DeviceWeights.Layer lw = w.layers.get(l);
+    private void llamaBlock(int l, DeviceWeights.Layer lw, List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
         norm(s.x, lw.attnNorm(), lw.attnNormBias(), c.hiddenSize(), batch, s.xb);
         gemv(lw.wq(), lw.bq(), s.xb, s.q, batch);
         gemv(lw.wk(), lw.bk(), s.xb, s.k, batch);
@@ -189,8 +253,7 @@ public final class Decoder implements AutoCloseable {
     }
 
     /** GPT-2 block: layernorm (bias), q/k/v (+bias), KV write, attention, o + residual, layernorm, fc + gelu, proj + residual. */
-    private void gpt2Block(int l, List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
-        DeviceWeights.Layer lw = w.layers.get(l);
+    private void gpt2Block(int l, DeviceWeights.Layer lw, List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
         norm(s.x, lw.attnNorm(), lw.attnNormBias(), c.hiddenSize(), batch, s.xb);
         gemv(lw.wq(), lw.bq(), s.xb, s.q, batch);
         gemv(lw.wk(), lw.bk(), s.xb, s.k, batch);
@@ -233,6 +296,19 @@ public final class Decoder implements AutoCloseable {
     private void gemv(DeviceWeights.Matrix m, KernelArg bias, DeviceBuffer x, DeviceBuffer y, int batch) throws DeviceException {
         for (DeviceWeights.Shard sh : m.shards()) {
             boolean direct = m.shards().size() == 1 || batch == 1;
+            if (direct) {
+                // the shard's argument array, built once per (shard, x, y, bias, batch): decode repeats the same launches every token
+                GemvCall call = gemvCalls.get(sh);
+                if (call == null || call.x != x || call.y != y || call.bias != bias || call.batch != batch) {
+                    call = new GemvCall(x, y, bias, batch, m.format() == PackedFormat.F32 ? null : gemvArgs(m, sh, bias, x, KernelArg.of(y,
+                            (long) sh.rowStart() * Float.BYTES), batch));
+                    gemvCalls.put(sh, call);
+                }
+                if (call.args != null) {
+                    launch(gemvKernel(m.format()), call.args);
+                    continue;
+                }
+            }
             KernelArg out = direct ? KernelArg.of(y, (long) sh.rowStart() * Float.BYTES) : arg(s.scratch);
             KernelArg shardBias = bias instanceof KernelArg.Buffer(DeviceBuffer b, long off)
                     ? KernelArg.of(b, off + (long) sh.rowStart() * Float.BYTES) : bias;
@@ -251,6 +327,33 @@ public final class Decoder implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A cached GEMV launch of one shard (identity-compared inputs). */
+    private record GemvCall(DeviceBuffer x, DeviceBuffer y, KernelArg bias, int batch, KernelArg[] args) {}
+
+    private final java.util.IdentityHashMap<DeviceWeights.Shard, GemvCall> gemvCalls = new java.util.IdentityHashMap<>();
+
+    private static Kernel gemvKernel(PackedFormat f) {
+        return switch (f) {
+            case Q8_CHANNEL -> Kernel.GEMV_Q8;
+            case Q4_GROUP -> Kernel.GEMV_Q4;
+            case F16 -> Kernel.GEMV_F16;
+            case F32 -> throw new IllegalArgumentException("no GEMV kernel reads F32 matrices");
+        };
+    }
+
+    /** The GEMV arguments of one shard writing {@code out} (not F32). */
+    private static KernelArg[] gemvArgs(DeviceWeights.Matrix m, DeviceWeights.Shard sh, KernelArg bias, DeviceBuffer x, KernelArg out, int batch) {
+        KernelArg shardBias = bias instanceof KernelArg.Buffer(DeviceBuffer b, long off)
+                ? KernelArg.of(b, off + (long) sh.rowStart() * Float.BYTES) : bias;
+        return switch (m.format()) {
+            case Q8_CHANNEL -> new KernelArg[] {sh.data(), sh.scales(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch)};
+            case Q4_GROUP -> new KernelArg[] {sh.data(), sh.scales(), sh.zeros(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()),
+                    i32(m.groupSize()), i32(batch)};
+            case F16 -> new KernelArg[] {sh.data(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch)};
+            case F32 -> throw new IllegalArgumentException("no GEMV kernel reads F32 matrices");
+        };
     }
 
     /** out[b] = table[row], dequantized to float. */
@@ -303,7 +406,16 @@ public final class Decoder implements AutoCloseable {
         launch(Kernel.ADD, arg(a), arg(b), arg(a), i32(n));
     }
 
-    private int launch(Kernel k, KernelArg... args) throws DeviceException { return device.launch(k, args); }
+    private int launch(Kernel k, KernelArg... args) throws DeviceException {
+        if (!timing) return device.launch(k, args);
+        long t0 = System.nanoTime();
+        try {
+            return device.launch(k, args);
+        } finally {
+            kernelNanos += System.nanoTime() - t0;
+            launches++;
+        }
+    }
 
     private static KernelArg arg(DeviceBuffer b) { return KernelArg.of(b); }
 

@@ -61,8 +61,17 @@ public final class DeviceWeights implements AutoCloseable {
                         Matrix wGate, Matrix wUp, Matrix wDown,
                         KernelArg bGate, KernelArg bUp, KernelArg bDown) {}
 
+    /** Where a tensor part's bytes are on the device: {@code slot} is the streaming slot of a layer tensor (ignored when resident). */
+    @FunctionalInterface
+    interface PartResolver {
+        KernelArg resolve(int slot, ShardPlacement sp, Manifest.Part part);
+    }
+
     private final Manifest manifest;
-    private final Map<String, DeviceBuffer> bufferByFile;
+    private final List<DeviceBuffer> ownedBuffers;
+    private final PartResolver resolver;
+    /** null when every layer is resident */
+    private final LayerStreamer streamer;
     private final Map<String, Manifest.Tensor> tensors = new LinkedHashMap<>();
     /** token embedding [vocab][hidden] (also the LM head when tied) */
     public final Matrix tokenEmbedding;
@@ -77,28 +86,143 @@ public final class DeviceWeights implements AutoCloseable {
     private final long totalBytes;
     private boolean closed;
 
-    private DeviceWeights(Manifest manifest, Map<String, DeviceBuffer> bufferByFile, long totalBytes) {
+    /**
+     * @param ownedBuffers device buffers this object closes
+     * @param streamer     null: {@link #layers} are resident; else the layers are streamed and built per slot
+     */
+    private DeviceWeights(Manifest manifest, List<DeviceBuffer> ownedBuffers, long totalBytes, PartResolver resolver,
+                          java.util.function.Function<DeviceWeights, LayerStreamer> streamer) {
         this.manifest = manifest;
-        this.bufferByFile = bufferByFile;
+        this.ownedBuffers = ownedBuffers;
         this.totalBytes = totalBytes;
+        this.resolver = resolver;
         for (Manifest.Tensor t : manifest.tensors()) tensors.put(t.name(), t);
         DecoderConfig c = manifest.model();
-        tokenEmbedding = matrix(TensorNames.TOKEN_EMBEDDING);
-        positionEmbedding = c.positions() == DecoderConfig.PositionEncoding.LEARNED ? matrix(TensorNames.POSITION_EMBEDDING) : null;
+        tokenEmbedding = matrix(TensorNames.TOKEN_EMBEDDING, 0);
+        positionEmbedding = c.positions() == DecoderConfig.PositionEncoding.LEARNED ? matrix(TensorNames.POSITION_EMBEDDING, 0) : null;
         List<Layer> ls = new ArrayList<>();
-        for (int i = 0; i < c.numLayers(); i++) {
-            TensorNames.Layer n = TensorNames.layer(i);
-            ls.add(new Layer(vector(n.attnNormWeight()), optional(n.attnNormBias()),
-                    matrix(n.wq()), matrix(n.wk()), matrix(n.wv()), matrix(n.wo()),
-                    optional(n.bq()), optional(n.bk()), optional(n.bv()), optional(n.bo()),
-                    vector(n.mlpNormWeight()), optional(n.mlpNormBias()),
-                    c.activation() == DecoderConfig.Activation.SILU_GLU ? matrix(n.wGate()) : null, matrix(n.wUp()), matrix(n.wDown()),
-                    optional(n.bGate()), optional(n.bUp()), optional(n.bDown())));
-        }
+        if (streamer == null) for (int i = 0; i < c.numLayers(); i++) ls.add(buildLayer(i, 0));
         layers = List.copyOf(ls);
-        finalNorm = vector(TensorNames.FINAL_NORM_WEIGHT);
-        finalNormBias = optional(TensorNames.FINAL_NORM_BIAS);
-        lmHead = !c.hasLmHead() ? null : tensors.containsKey(TensorNames.LM_HEAD) ? matrix(TensorNames.LM_HEAD) : tokenEmbedding;
+        finalNorm = vector(TensorNames.FINAL_NORM_WEIGHT, 0);
+        finalNormBias = optional(TensorNames.FINAL_NORM_BIAS, 0);
+        lmHead = !c.hasLmHead() ? null : tensors.containsKey(TensorNames.LM_HEAD) ? matrix(TensorNames.LM_HEAD, 0) : tokenEmbedding;
+        this.streamer = streamer == null ? null : streamer.apply(this);
+    }
+
+    /** Layer {@code i}'s tensors as kernel arguments, in streaming slot {@code slot} (0 when resident). */
+    Layer buildLayer(int i, int slot) {
+        DecoderConfig c = manifest.model();
+        TensorNames.Layer n = TensorNames.layer(i);
+        return new Layer(vector(n.attnNormWeight(), slot), optional(n.attnNormBias(), slot),
+                matrix(n.wq(), slot), matrix(n.wk(), slot), matrix(n.wv(), slot), matrix(n.wo(), slot),
+                optional(n.bq(), slot), optional(n.bk(), slot), optional(n.bv(), slot), optional(n.bo(), slot),
+                vector(n.mlpNormWeight(), slot), optional(n.mlpNormBias(), slot),
+                c.activation() == DecoderConfig.Activation.SILU_GLU ? matrix(n.wGate(), slot) : null, matrix(n.wUp(), slot),
+                matrix(n.wDown(), slot), optional(n.bGate(), slot), optional(n.bUp(), slot), optional(n.bDown(), slot));
+    }
+
+    /** The names of layer {@code i}'s tensors that the manifest holds. */
+    static List<String> layerTensorNames(Manifest manifest, int i) {
+        TensorNames.Layer n = TensorNames.layer(i);
+        List<String> names = new ArrayList<>();
+        for (String name : new String[] {n.attnNormWeight(), n.attnNormBias(), n.wq(), n.wk(), n.wv(), n.wo(), n.bq(), n.bk(), n.bv(),
+                n.bo(), n.mlpNormWeight(), n.mlpNormBias(), n.wGate(), n.wUp(), n.wDown(), n.bGate(), n.bUp(), n.bDown()}) {
+            if (name != null && manifest.tensors().stream().anyMatch(t -> t.name().equals(name))) names.add(name);
+        }
+        return names;
+    }
+
+    /**
+     * Layer {@code l} for compute: the resident layer, or (streaming) waits until its weights are in
+     * a staging slot. Every {@code acquireLayer} must be paired with {@link #releaseLayer} (in a finally).
+     */
+    public Layer acquireLayer(int l) throws DeviceException {
+        return streamer == null ? layers.get(l) : streamer.acquire(l);
+    }
+
+    /** Compute is done with layer {@code l}: its staging slot may be refilled. */
+    public void releaseLayer(int l) {
+        if (streamer != null) streamer.release(l);
+    }
+
+    /** True when the layer weights are streamed from host memory instead of resident on the device. */
+    public boolean streamed() { return streamer != null; }
+
+    /** Streaming counters (zeros when resident). */
+    public LayerStreamer.Stats streamStats() { return streamer == null ? LayerStreamer.Stats.NONE : streamer.stats(); }
+
+    /** Weight bytes the resident layout needs in each bank (the bank files' used extents), by bank index. */
+    public static Map<Integer, Long> residentBytesByBank(Manifest manifest) {
+        Map<String, Integer> bankByFile = new LinkedHashMap<>();
+        Map<String, Long> extentByFile = new LinkedHashMap<>();
+        for (Manifest.Tensor t : manifest.tensors()) {
+            for (ShardPlacement sp : placements(t)) {
+                bankByFile.putIfAbsent(sp.file(), sp.bank());
+                for (Manifest.Part p : sp.parts().values()) extentByFile.merge(sp.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
+            }
+        }
+        Map<Integer, Long> out = new java.util.TreeMap<>();
+        extentByFile.forEach((f, n) -> out.merge(bankByFile.get(f), n, Long::sum));
+        return out;
+    }
+
+    /**
+     * Keeps the layer weights in host memory (the mapped package) and streams each layer into one of
+     * two device staging slots while the other is computed on; the rest (embeddings, final norm, LM
+     * head) is uploaded once. See {@link LayerStreamer}.
+     *
+     * @param overlapped upload on a background thread (needs a device whose writes may run beside launches on other buffers)
+     */
+    public static DeviceWeights stream(Device device, Manifest manifest, Path packageDir, boolean overlapped) throws DeviceException {
+        LayerStreamer.Layout layout = LayerStreamer.Layout.of(manifest);
+        List<DeviceBuffer> owned = new ArrayList<>();
+        Map<Integer, DeviceBuffer> resident = new LinkedHashMap<>();
+        Arena arena = Arena.ofShared();
+        try {
+            Map<String, MemorySegment> files = new LinkedHashMap<>();
+            for (String f : layout.files()) files.put(f, mapFile(packageDir.resolve(f), layout.extent(f), arena));
+            for (var e : layout.residentBytesByBank().entrySet()) {
+                DeviceBuffer b = device.allocate(e.getKey(), Math.max(1, e.getValue()));
+                owned.add(b);
+                resident.put(e.getKey(), b);
+            }
+            for (LayerStreamer.Copy cp : layout.residentCopies()) {
+                LayerStreamer.copy(device, files.get(cp.file()), cp, resident.get(cp.bank()));
+            }
+            DeviceBuffer[][] slots = new DeviceBuffer[2][];
+            for (int s = 0; s < 2; s++) {
+                slots[s] = new DeviceBuffer[device.info().banks().size()];
+                for (var e : layout.slotBytesByBank().entrySet()) {
+                    DeviceBuffer b = device.allocate(e.getKey(), Math.max(1, e.getValue()));
+                    owned.add(b);
+                    slots[s][e.getKey()] = b;
+                }
+            }
+            PartResolver r = (slot, sp, part) -> {
+                LayerStreamer.Relocation rel = layout.relocation(sp.file(), part.offsetBytes());
+                return KernelArg.of(rel.layer() < 0 ? resident.get(rel.bank()) : slots[slot][rel.bank()], rel.offsetBytes());
+            };
+            long total = layout.residentBytesByBank().values().stream().mapToLong(Long::longValue).sum()
+                    + 2 * layout.slotBytesByBank().values().stream().mapToLong(Long::longValue).sum();
+            return new DeviceWeights(manifest, owned, total, r,
+                    w -> new LayerStreamer(device, layout, files, arena, slots, w, overlapped));
+        } catch (DeviceException | RuntimeException e) {
+            owned.forEach(DeviceBuffer::close);
+            arena.close();
+            throw e;
+        }
+    }
+
+    static MemorySegment mapFile(Path path, long extent, Arena arena) throws DeviceException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            if (ch.size() < extent) {
+                throw new DeviceException(DeviceException.ErrorCode.OUT_OF_RANGE, path + ": " + ch.size()
+                        + " bytes but the manifest places parts up to byte " + extent);
+            }
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.max(extent, 1), arena);
+        } catch (IOException io) {
+            throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, "reading " + path + ": " + io.getMessage(), io);
+        }
     }
 
     /**
@@ -144,14 +268,15 @@ public final class DeviceWeights implements AutoCloseable {
                 }
                 total += extent;
             }
-            return new DeviceWeights(manifest, buffers, total);
+            PartResolver r = (slot, sp, part) -> KernelArg.of(buffers.get(sp.file()), part.offsetBytes());
+            return new DeviceWeights(manifest, new ArrayList<>(buffers.values()), total, r, null);
         } catch (DeviceException | RuntimeException e) {
             buffers.values().forEach(DeviceBuffer::close);
             throw e;
         }
     }
 
-    /** Bytes uploaded (the sum of the bank files' used extents). */
+    /** Device bytes the weights occupy (resident: the bank files' used extents; streamed: the resident part plus both slots). */
     public long totalBytes() { return totalBytes; }
 
     public Manifest manifest() { return manifest; }
@@ -162,46 +287,47 @@ public final class DeviceWeights implements AutoCloseable {
         return t;
     }
 
-    private KernelArg arg(ShardPlacement sp, String tensor, String part) {
+    private KernelArg arg(ShardPlacement sp, String tensor, String part, int slot) {
         Manifest.Part p = sp.parts().get(part);
         if (p == null) throw new IllegalArgumentException("tensor " + tensor + " (rows from " + sp.rowStart() + ") has no part " + part);
-        return KernelArg.of(bufferByFile.get(sp.file()), p.offsetBytes());
+        return resolver.resolve(slot, sp, p);
     }
 
-    private Matrix matrix(String name) {
+    private Matrix matrix(String name, int slot) {
         Manifest.Tensor t = tensor(name);
         List<Shard> shards = new ArrayList<>();
         for (ShardPlacement sp : placements(t)) {
             shards.add(switch (t.format()) {
-                case F16, F32 -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data"), KernelArg.NULL, KernelArg.NULL);
-                case Q8_CHANNEL -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data"), arg(sp, name, "scales"), KernelArg.NULL);
-                case Q4_GROUP -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data"), arg(sp, name, "scales"),
-                        sp.parts().containsKey("zeros") ? arg(sp, name, "zeros") : KernelArg.NULL);
+                case F16, F32 -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data", slot), KernelArg.NULL, KernelArg.NULL);
+                case Q8_CHANNEL -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data", slot), arg(sp, name, "scales", slot), KernelArg.NULL);
+                case Q4_GROUP -> new Shard(sp.rowStart(), sp.rows(), arg(sp, name, "data", slot), arg(sp, name, "scales", slot),
+                        sp.parts().containsKey("zeros") ? arg(sp, name, "zeros", slot) : KernelArg.NULL);
             });
         }
         return new Matrix(name, t.format(), t.rows(), t.cols(), t.groupSize(), List.copyOf(shards));
     }
 
     /** A float32 vector (norm weight, bias). */
-    private KernelArg vector(String name) {
+    private KernelArg vector(String name, int slot) {
         Manifest.Tensor t = tensor(name);
         if (t.format() != PackedFormat.F32) {
             throw new IllegalArgumentException("tensor " + name + " is " + t.format() + "; norm weights and biases must be F32");
         }
         List<ShardPlacement> sp = placements(t);
         if (sp.size() != 1) throw new IllegalArgumentException("vector " + name + " is split over " + sp.size() + " banks; expected one");
-        return arg(sp.getFirst(), name, "data");
+        return arg(sp.getFirst(), name, "data", slot);
     }
 
-    private KernelArg optional(String name) {
-        return tensors.containsKey(name) ? vector(name) : KernelArg.NULL;
+    private KernelArg optional(String name, int slot) {
+        return name != null && tensors.containsKey(name) ? vector(name, slot) : KernelArg.NULL;
     }
 
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        bufferByFile.values().forEach(DeviceBuffer::close);
+        if (streamer != null) streamer.close(); // stops the uploader before its slots go away
+        ownedBuffers.forEach(DeviceBuffer::close);
     }
 
 }

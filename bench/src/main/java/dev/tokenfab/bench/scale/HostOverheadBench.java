@@ -1,0 +1,136 @@
+package dev.tokenfab.bench.scale;
+
+import dev.tokenfab.compiler.pkg.ModelPackage;
+import dev.tokenfab.compiler.pkg.PackageReader;
+import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.host.device.Device;
+import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.EmuDevice;
+import dev.tokenfab.host.device.XrtDevice;
+import dev.tokenfab.host.runtime.Decoder;
+import dev.tokenfab.host.runtime.KvCache;
+import dev.tokenfab.host.runtime.LayerStreamer;
+import dev.tokenfab.host.runtime.Sampler;
+import dev.tokenfab.kernels.KernelLibrary;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Host overhead per token on a compiled package (issue 4): decodes on the emulated card or on XRT's
+ * noop shim and splits each token's host wall time into the time inside the kernels' native
+ * C-simulation (timed around the downcall) and the rest (the host overhead: decoder, argument
+ * checks, FFM marshalling, XRT set-arg/start/wait), then compares the overhead with the package's
+ * modeled per-token time on the card ({@code DataflowPlan.estimateModeled}). Also the weight
+ * streaming comparison (resident vs streamed vs streamed without overlap).
+ *
+ * <pre>
+ * usage: HostOverheadBench PKG DEVICE RESIDENCY WARMUP_TOKENS TOKENS
+ *   DEVICE emu | xrt (xrt needs XILINX_XRT with lib/ linked to libxrt's dir and XCL_EMULATION_MODE=noop)
+ *   RESIDENCY resident | streamed | streamed_sequential | auto
+ * </pre>
+ * Command (from the repository root, after {@code ./mvnw -q -B -DskipTests package}):
+ * {@code java --enable-native-access=ALL-UNNAMED -cp "cli/target/tokenfab-cli.jar:cli/target/lib/*"
+ * dev.tokenfab.bench.scale.HostOverheadBench model-int4.tfpkg emu resident 2 6}
+ */
+public final class HostOverheadBench {
+    private HostOverheadBench() {}
+
+    /** Nanoseconds inside native kernel calls (single decode thread). */
+    static long nativeNanos;
+    static long nativeCalls;
+
+    /** One native downcall, timed: the spreader is exact, so the window is the unboxing and the call itself. */
+    static Object timed(MethodHandle spreader, Object[] args) throws Throwable {
+        long t0 = System.nanoTime();
+        try {
+            return (Object) spreader.invokeExact(args);
+        } finally {
+            nativeNanos += System.nanoTime() - t0;
+            nativeCalls++;
+        }
+    }
+
+    private static final MethodHandle TIMED;
+    static {
+        try {
+            TIMED = MethodHandles.lookup().findStatic(HostOverheadBench.class, "timed",
+                    MethodType.methodType(Object.class, MethodHandle.class, Object[].class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** {@code raw} with the same type, timing each call. */
+    static MethodHandle timing(MethodHandle raw) {
+        int n = raw.type().parameterCount();
+        MethodHandle spreader = raw.asSpreader(Object[].class, n).asType(MethodType.methodType(Object.class, Object[].class));
+        return MethodHandles.insertArguments(TIMED, 0, spreader).asCollector(Object[].class, n).asType(raw.type());
+    }
+
+    static Device open(String kind, Platform p) throws Exception {
+        KernelLibrary lib = KernelLibrary.load();
+        EmuDevice.KernelBinding timedBinding = k -> {
+            try {
+                return timing(lib.handle(k));
+            } catch (dev.tokenfab.kernels.KernelException e) {
+                throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
+            }
+        };
+        return switch (kind) {
+            case "emu" -> new EmuDevice(p, timedBinding);
+            case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, XrtDevice.Simulator.fromBinding(timedBinding)));
+            default -> throw new IllegalArgumentException("device " + kind + ": emu or xrt");
+        };
+    }
+
+    public static void main(String[] a) throws Exception {
+        if (a.length != 5) {
+            throw new IllegalArgumentException("usage: HostOverheadBench PKG emu|xrt resident|streamed|streamed_sequential|auto WARMUP TOKENS");
+        }
+        Path dir = Path.of(a[0]);
+        Decoder.WeightResidency residency = Decoder.WeightResidency.valueOf(a[2].toUpperCase(Locale.ROOT));
+        int warmup = Integer.parseInt(a[3]), tokens = Integer.parseInt(a[4]);
+        ModelPackage pkg = PackageReader.open(dir, PackageReader.Verification.SIZES_ONLY);
+        DataflowPlan.EstimateModeled est = pkg.plan().estimateModeled();
+        Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
+        long tLoad = System.nanoTime();
+        try (Device device = open(a[1], p); Decoder d = Decoder.load(device, pkg, 1, residency); KvCache.Sequence seq = d.kvCache().openSequence()) {
+            double loadSeconds = (System.nanoTime() - tLoad) * 1e-9;
+            int token = 1, pos = 0;
+            for (; pos < warmup; pos++) token = Sampler.argmax(d.forward(seq, token, pos));
+            LayerStreamer.Stats s0 = d.weights().streamStats();
+            d.timeKernels(true);
+            nativeNanos = 0;
+            nativeCalls = 0;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++, pos++) token = Sampler.argmax(d.forward(seq, token, pos));
+            long wall = System.nanoTime() - t0;
+            LayerStreamer.Stats s1 = d.weights().streamStats();
+            double perTokenUs = wall / 1e3 / tokens;
+            double launchUs = d.kernelNanos() / 1e3 / tokens;
+            double nativeUs = nativeNanos / 1e3 / tokens;
+            double overheadUs = perTokenUs - nativeUs;
+            double modeledUs = 1e6 / est.tokensPerSecond();
+            System.out.printf(Locale.ROOT, "package %s (%s), device %s, weights %s, load %.1f s%n", dir.getFileName(),
+                    pkg.manifest().tensors().getFirst().format(), device.info().name(), d.weights().streamed() ? "streamed" : "resident", loadSeconds);
+            System.out.printf(Locale.ROOT, "measured (host wall clock, %s, %d tokens after %d warm-up): %.1f ms/token; %d launches/token%n",
+                    a[1], tokens, warmup, perTokenUs / 1e3, d.kernelLaunches() / tokens);
+            System.out.printf(Locale.ROOT, "  inside Device.launch %.1f us/token; inside native kernel code %.1f us/token (%d calls/token)%n",
+                    launchUs, nativeUs, nativeCalls / tokens);
+            System.out.printf(Locale.ROOT, "  host overhead (wall - native kernels) %.1f us/token = %.2f us/launch; of which in Device.launch outside the kernel %.1f us/token%n",
+                    overheadUs, overheadUs / Math.max(1, d.kernelLaunches() / tokens), launchUs - nativeUs);
+            System.out.printf(Locale.ROOT, "modeled U55C per-token time (plan estimateModeled, batch %d, context %d): %.1f us (%.1f tokens/s)%n",
+                    est.batch(), est.contextTokens(), modeledUs, est.tokensPerSecond());
+            System.out.printf(Locale.ROOT, "host overhead / modeled per-token time: %.2f %% (goal <= 2 %%)%n", 100 * overheadUs / modeledUs);
+            if (d.weights().streamed()) {
+                System.out.printf(Locale.ROOT, "streaming: %.1f MB/token uploaded, uploader busy %.1f ms/token, compute waited %.1f ms/token%n",
+                        (s1.uploadedBytes() - s0.uploadedBytes()) / 1e6 / tokens, (s1.uploadNanos() - s0.uploadNanos()) / 1e6 / tokens,
+                        (s1.computeWaitNanos() - s0.computeWaitNanos()) / 1e6 / tokens);
+            }
+        }
+    }
+}
