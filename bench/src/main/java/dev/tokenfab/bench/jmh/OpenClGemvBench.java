@@ -90,11 +90,13 @@ public class OpenClGemvBench {
         KernelArg[] args;
         MemorySegment yHost;
         private Arena arena;
+        private Path createdCache;
 
         @Setup(Level.Trial)
         public void setUp(OpenClGemvBench b) throws DeviceException, IOException {
-            ensureWritablePoclCache();
+            createdCache = ensureWritablePoclCache();
             if (OpenCl.probe() instanceof OpenCl.Availability.Unavailable(String reason, String fix)) {
+                if (createdCache != null) deleteTree(createdCache);   // JMH skips tearDown after a failed setup
                 throw new IllegalStateException("SKIPPED openclDevice: no OpenCL device (" + reason + "); fix: " + fix);
             }
             arena = Arena.ofConfined();
@@ -119,6 +121,7 @@ public class OpenClGemvBench {
         public void tearDown() {
             if (device != null) device.close();   // closes its buffers first
             if (arena != null) arena.close();
+            if (createdCache != null) deleteTree(createdCache);
         }
     }
 
@@ -170,10 +173,12 @@ public class OpenClGemvBench {
      * PoCL reads POCL_CACHE_DIR with getenv when the ICD loader first loads it; an unset variable
      * falls back to ~/.cache, which may be unwritable here. Java cannot change its own environment,
      * so call libc's setenv (overwrite only when the current value is missing or unwritable).
+     *
+     * @return the temp folder it created (to delete after the trial), or null when the variable was fine
      */
-    static void ensureWritablePoclCache() throws IOException {
+    static Path ensureWritablePoclCache() throws IOException {
         String current = System.getenv("POCL_CACHE_DIR");
-        if (current != null && Files.isDirectory(Path.of(current)) && Files.isWritable(Path.of(current))) return;
+        if (current != null && Files.isDirectory(Path.of(current)) && Files.isWritable(Path.of(current))) return null;
         Path dir = Files.createTempDirectory("tokenfab-pocl-cache");
         Linker linker = Linker.nativeLinker();
         MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
@@ -187,6 +192,16 @@ public class OpenClGemvBench {
             throw new IllegalStateException("setenv downcall failed: " + t, t);
         }
         System.out.println("# POCL_CACHE_DIR " + (current == null ? "unset" : current + " not writable") + ": using " + dir);
+        return dir;
+    }
+
+    /** Best effort: a leftover cache folder in /tmp is harmless, so failures are ignored. */
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // ignored: see above
+        }
     }
 
     /*
