@@ -13,11 +13,16 @@ package dev.tokenfab.bench.report;
 public final class HtmlReport {
     private HtmlReport() {}
 
+    /** Space reserved per character of a chart label (px, 12px system-ui): at least the digit advance
+     *  of the common default sans fonts (DejaVu Sans 1303/2048 em = 7.6 px at 12px; Liberation Sans
+     *  0.556 em = 6.7 px), rounded up. The page uses the larger of this and the measured length. */
+    public static final double CHAR_PX_ESTIMATE = 8.0;
+
     /** @param json the run as written to bench.json */
     public static String render(String json) {
         // "</" inside a script element would end it early; "<\/" is the same JSON string
         String embedded = json.replace("</", "<\\/");
-        return TEMPLATE.replace("%%DATA%%", embedded);
+        return TEMPLATE.replace("%%CHAR_PX%%", Double.toString(CHAR_PX_ESTIMATE)).replace("%%DATA%%", embedded);
     }
 
     private static final String TEMPLATE = """
@@ -36,6 +41,7 @@ public final class HtmlReport {
               .basis-modeled { color: #c05621; } .basis-unavailable { color: #999; }
               .note { color: #555; font-size: .9em; }
               svg text { font: 12px system-ui, sans-serif; }
+              svg.chart { max-width: 100%; height: auto; }  /* narrower windows scale the chart (viewBox), never cut it */
             </style>
             </head>
             <body>
@@ -65,6 +71,16 @@ public final class HtmlReport {
                 if (text !== undefined) e.textContent = text;
                 return e;
               }
+              // Advance per character of 12px system-ui (HtmlReport.CHAR_PX_ESTIMATE). A text takes the larger
+              // of its measured length and this estimate: labels fit even where nothing can be measured
+              // (text not laid out), and tests can check the reserve. Only the text's own characters
+              // count, not a <title> child (the hover reason is not drawn).
+              var CHAR_PX = %%CHAR_PX%%, LABEL_GAP = 8, MIN_LABEL_W = 120, RIGHT_PAD = 12;
+              function textPx(t) {
+                var measured = 0;
+                try { measured = t.getComputedTextLength(); } catch (e) { measured = 0; }
+                return Math.max(measured || 0, t.firstChild.nodeValue.length * CHAR_PX);
+              }
               function fmt(v) { return v === null ? "n/a" : (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(4)).toString()); }
 
               var meta = document.getElementById("meta");
@@ -86,38 +102,60 @@ public final class HtmlReport {
                 var rows = run.results;
                 var max = 0;
                 rows.forEach(function (r) { var f = r.figures[key]; if (f && f.value !== null && f.value > max) max = f.value; });
-                var rowH = 22, labelW = 330, barW = 420, h = rows.length * rowH + 30;
+                var rowH = 22, barW = 420, h = rows.length * rowH + 30;
                 charts.appendChild(el("h2", {}, key + " (" + unit + ")"));
-                var svg = sv("svg", {"class": "chart", "data-metric": key, width: labelW + barW + 120, height: h,
+                var svg = sv("svg", {"class": "chart", "data-metric": key, height: h,
                                      role: "img", "aria-label": key + " per system, workload and batch"});
                 var defs = sv("defs", {});
                 var pat = sv("pattern", {id: "hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)"});
                 pat.appendChild(sv("rect", {width: 6, height: 6, fill: "#fbd38d"}));
                 pat.appendChild(sv("line", {x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#c05621", "stroke-width": 3}));
                 defs.appendChild(pat); svg.appendChild(defs);
-                rows.forEach(function (r, i) {
+                // In the document before layout, so every text can be measured; x and the width come after.
+                charts.appendChild(svg);
+                var items = rows.map(function (r, i) {
                   var f = r.figures[key] || {value: null, basis: "UNAVAILABLE", source: "not reported", unit: unit};
                   var y = 10 + i * rowH;
                   var g = sv("g", {"class": "row", "data-system": r.system, "data-workload": r.workload, "data-batch": r.batch});
-                  g.appendChild(sv("text", {"class": "label", x: labelW - 8, y: y + 14, "text-anchor": "end"},
-                                   r.system + " \\u00b7 " + r.workload + " \\u00b7 batch " + r.batch));
+                  var it = {w: 0, bar: null};
+                  it.label = sv("text", {"class": "label", y: y + 14, "text-anchor": "end"},
+                                r.system + " \\u00b7 " + r.workload + " \\u00b7 batch " + r.batch);
+                  g.appendChild(it.label);
                   if (f.value === null) {
-                    var na = sv("text", {"class": "na", x: labelW + 4, y: y + 14, fill: "#999"}, "n/a");
-                    na.appendChild(sv("title", {}, f.source));
-                    g.appendChild(na);
+                    it.value = sv("text", {"class": "na", y: y + 14, fill: "#999"}, "n/a");
+                    it.value.appendChild(sv("title", {}, f.source));
+                    it.gap = 4;
                   } else {
-                    var w = max > 0 ? Math.max(1, barW * f.value / max) : 1;
-                    var bar = sv("rect", {"class": "bar " + f.basis.toLowerCase(), x: labelW, y: y + 2, width: w, height: rowH - 6,
+                    it.w = max > 0 ? Math.max(1, barW * f.value / max) : 1;
+                    it.bar = sv("rect", {"class": "bar " + f.basis.toLowerCase(), y: y + 2, width: it.w, height: rowH - 6,
                                           "data-system": r.system, "data-workload": r.workload, "data-batch": r.batch,
                                           "data-value": String(f.value), "data-basis": f.basis});
-                    bar.appendChild(sv("title", {}, f.basis.toLowerCase() + ": " + f.source));
-                    g.appendChild(bar);
-                    g.appendChild(sv("text", {"class": "value", x: labelW + w + 6, y: y + 14}, fmt(f.value) + " " + unit
-                                     + (f.basis === "MODELED" ? " (modeled)" : "")));
+                    it.bar.appendChild(sv("title", {}, f.basis.toLowerCase() + ": " + f.source));
+                    g.appendChild(it.bar);
+                    it.value = sv("text", {"class": "value", y: y + 14}, fmt(f.value) + " " + unit
+                                  + (f.basis === "MODELED" ? " (modeled)" : ""));
+                    it.gap = 6;
                   }
+                  g.appendChild(it.value);
                   svg.appendChild(g);
+                  return it;
                 });
-                charts.appendChild(svg);
+                // Reserve room for the longest label on each side so none is clipped by the SVG's edges.
+                var labelW = MIN_LABEL_W;
+                items.forEach(function (it) { labelW = Math.max(labelW, Math.ceil(textPx(it.label)) + LABEL_GAP * 2); });
+                var right = labelW + barW;
+                items.forEach(function (it) {
+                  it.label.setAttribute("x", labelW - LABEL_GAP);
+                  if (it.bar) it.bar.setAttribute("x", labelW);
+                  var vx = labelW + it.w + it.gap;
+                  it.value.setAttribute("x", vx);
+                  var end = Math.ceil(vx + textPx(it.value));
+                  it.value.setAttribute("data-end", end);
+                  right = Math.max(right, end);
+                });
+                var width = right + RIGHT_PAD;
+                svg.setAttribute("width", width);
+                svg.setAttribute("viewBox", "0 0 " + width + " " + h);
                 var reasons = [];
                 rows.forEach(function (r) { var f = r.figures[key]; if (f && f.value === null && reasons.indexOf(f.source) < 0) reasons.push(f.source); });
                 if (reasons.length) charts.appendChild(el("p", {"class": "note na-reasons", "data-metric": key}, "n/a because: " + reasons.join(" | ")));

@@ -36,4 +36,17 @@ final class SampleRuns {
                         new ResultRow("ort-cpu", "pp16+tg32", "single", 4, 4, 16, 32, cpu4),
                         new ResultRow("tokenfab-emu", "pp16+tg32", "single", 1, 1, 16, 32, card)));
     }
+
+    /** {@link #twoSystems} plus a modeled row whose bar is the longest and whose value label the
+     *  widest ("47985 tokens/s (modeled)"): the case where labels used to be clipped. */
+    static BenchRun longestBarModeled() {
+        BenchRun base = twoSystems();
+        Map<String, Figure> card4 = new LinkedHashMap<>();
+        card4.put("tokensPerSecond", Figure.modeled(47985.25, "tokens/s", "dataflow.json roofline, U280, batch 4"));
+        card4.put("averageWatts", Figure.modeled(61.0, "W", "Platform.U280 power model"));
+        card4.put("tokensPerJoule", Figure.modeled(786.6434, "tokens/J", "modeled tokens/s / modeled W"));
+        List<ResultRow> rows = new java.util.ArrayList<>(base.results());
+        rows.add(new ResultRow("tokenfab-emu-with-a-long-system-name", "pp128+tg512@server:64:2.5", "single", 4, 64, 128, 512, card4));
+        return new BenchRun(base.formatVersion(), base.createdUtc(), base.machine(), base.versions(), base.settings(), base.systems(), rows);
+    }
 }
