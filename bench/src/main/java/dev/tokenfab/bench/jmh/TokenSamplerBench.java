@@ -83,8 +83,8 @@ public class TokenSamplerBench {
      *   java -cp ... org.openjdk.jmh.Main 'TokenSamplerBench.baselineArgmax' -p settings=greedy -wi 2 -i 3 -f 1 -w 1s -r 1s
      * What to expect: greedy costs the same as the argmax baseline (tens of µs at most: one pass over
      * 128-500 KB). topk40 and topp sort all token ids as boxed Integers before cutting to k or p, so
-     * they cost O(V log V) with pointer chasing: milliseconds per token at 128256, two orders of
-     * magnitude above argmax, and top-k does not help because the cut happens after the full sort.
+     * they cost O(V log V) with pointer chasing: milliseconds per token (tens at 128256), hundreds of times
+     * argmax, and top-k does not help because the cut happens after the full sort.
      * A partial selection (heap of k, or a threshold pass before sorting) would bring it near argmax.
      */
 }

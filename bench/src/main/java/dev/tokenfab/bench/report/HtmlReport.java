@@ -9,6 +9,12 @@ package dev.tokenfab.bench.report;
  * <p>Chart elements carry their data for tests and tooling: {@code svg.chart[data-metric]},
  * {@code rect.bar[data-system][data-workload][data-batch][data-value][data-basis]}; unavailable figures
  * are drawn as {@code text.na} with the reason in a {@code title}.
+ *
+ * <p>Layout: each chart measures its texts once they are in the document (the larger of the
+ * measured length and {@link #CHAR_PX_ESTIMATE} per character), sizes the left margin from the
+ * longest row label and the SVG's width and {@code viewBox} from the furthest value-label end, so no
+ * label is clipped; CSS scales a chart down in a narrower window instead of cutting it. Each value
+ * label carries {@code data-end} (its reserved right edge).
  */
 public final class HtmlReport {
     private HtmlReport() {}
