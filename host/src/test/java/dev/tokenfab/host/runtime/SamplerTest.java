@@ -64,4 +64,42 @@ class SamplerTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(1f, -2, 1f, 0)).getMessage().contains("topK"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(1f, 0, 0f, 0)).getMessage().contains("topP"));
     }
+
+    /** The first Sampler: a boxed full sort of the vocabulary. The fast path must pick exactly its tokens. */
+    private static int boxedReference(float[] logits, Sampler.Settings st, java.util.SplittableRandom random) {
+        int n = logits.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int keep = st.topK() == 0 ? n : Math.min(st.topK(), n);
+        double max = logits[order[0]];
+        double[] p = new double[keep];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) { p[i] = Math.exp((logits[order[i]] - max) / st.temperature()); sum += p[i]; }
+        double mass = 0;
+        int cut = keep;
+        for (int i = 0; i < keep; i++) { mass += p[i] / sum; if (mass >= st.topP()) { cut = i + 1; break; } }
+        double kept = 0;
+        for (int i = 0; i < cut; i++) kept += p[i];
+        double r = random.nextDouble() * kept;
+        for (int i = 0; i < cut; i++) { r -= p[i]; if (r < 0) return order[i]; }
+        return order[cut - 1];
+    }
+
+    @Test
+    void fastSelectionPicksTheSameTokensAsAFullSort() {
+        java.util.Random gen = new java.util.Random(11);
+        for (Sampler.Settings st : new Sampler.Settings[] {
+                new Sampler.Settings(0.8f, 40, 0.95f, 3), new Sampler.Settings(1.0f, 0, 0.9f, 4),
+                new Sampler.Settings(0.7f, 0, 1f, 5), new Sampler.Settings(1.3f, 5, 1f, 6)}) {
+            Sampler fast = new Sampler(st);
+            java.util.SplittableRandom refRandom = new java.util.SplittableRandom(st.seed());
+            for (int step = 0; step < 200; step++) {
+                float[] logits = new float[1000];
+                for (int i = 0; i < logits.length; i++) logits[i] = (float) (gen.nextGaussian() * 3);
+                logits[gen.nextInt(1000)] = logits[gen.nextInt(1000)];   // a tie now and then
+                assertEquals(boxedReference(logits, st, refRandom), fast.sample(logits), st + " step " + step);
+            }
+        }
+    }
 }
