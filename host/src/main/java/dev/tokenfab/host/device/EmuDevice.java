@@ -147,7 +147,8 @@ public final class EmuDevice implements Device {
         Object[] actual = new Object[args.length];
         for (int i = 0; i < args.length; i++) {
             Kernel.Arg f = formal.get(i);
-            KernelArg a = Objects.requireNonNull(args[i], "argument " + f.name());
+            KernelArg a = args[i];
+            if (a == null) throw new NullPointerException("argument " + f.name()); // message built only on this path
             actual[i] = switch (f.kind()) {
                 case POINTER -> switch (a) {
                     case KernelArg.Buffer(DeviceBuffer buf, long off) -> {

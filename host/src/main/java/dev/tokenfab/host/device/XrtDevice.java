@@ -391,7 +391,9 @@ public final class XrtDevice implements Device {
         List<Kernel.Arg> sig = kernel.args();
         if (args.length != sig.size())
             throw new DeviceException(ErrorCode.BAD_ARGUMENT, kernel.symbol() + " takes " + sig.size() + " arguments " + names(sig) + ", got " + args.length);
-        if (image.kernel(kernel.symbol()).isEmpty())
+        Boolean present = kernelInImage.get(kernel); // the image's kernel list is searched once per kernel, not per launch
+        if (present == null) kernelInImage.put(kernel, present = image.kernel(kernel.symbol()).isPresent());
+        if (!present)
             throw new DeviceException(ErrorCode.BAD_BINARY, "the loaded xclbin has no kernel " + kernel.symbol() + "; it has "
                     + image.kernels().stream().map(Xclbin.KernelInfo::name).toList());
         // 1. check every argument against the signature and the xclbin's wiring; collect buffers and their groups
@@ -483,6 +485,8 @@ public final class XrtDevice implements Device {
     private static String where(Kernel kernel, Kernel.Arg a, int i) {
         return kernel.symbol() + "." + a.name() + " (argument " + i + ")";
     }
+
+    private final Map<Kernel, Boolean> kernelInImage = new EnumMap<>(Kernel.class);
 
     /** Runs by compute unit (identity), so a launch finds its run without building the instance name. */
     private final Map<Cu, Xrt.Run> runByCu = new java.util.IdentityHashMap<>();
