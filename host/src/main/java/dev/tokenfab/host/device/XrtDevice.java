@@ -445,14 +445,19 @@ public final class XrtDevice implements Device {
                     + units.get(kernel).stream().map(Cu::instance).toList());
         }
         // 3. set the arguments on that unit's run, start, wait
-        Xrt.Run run = run(kernel, cu);
+        BoundRun bound = run(kernel, cu);
+        Xrt.Run run = bound.run;
         for (int i = 0; i < args.length; i++) {
+            // a run keeps its arguments between starts: set only what differs from this unit's previous launch
+            if (args[i].equals(bound.last[i])) continue;
+            bound.last[i] = null; // unknown until the set succeeds
             switch (args[i]) {
                 case KernelArg.Buffer(DeviceBuffer db, long off) -> run.setArg(i, bufs[i].at(off));
                 case KernelArg.Null() -> { }
                 case KernelArg.I32(int v) -> run.setArg(i, v);
                 case KernelArg.F32(float v) -> run.setArg(i, v);
             }
+            bound.last[i] = args[i];
         }
         run.start();
         RunState state = run.await(options.runTimeout());
@@ -488,13 +493,16 @@ public final class XrtDevice implements Device {
 
     private final Map<Kernel, Boolean> kernelInImage = new EnumMap<>(Kernel.class);
 
-    /** Runs by compute unit (identity), so a launch finds its run without building the instance name. */
-    private final Map<Cu, Xrt.Run> runByCu = new java.util.IdentityHashMap<>();
+    /** A compute unit's run and the arguments last set on it (null: never set). */
+    private record BoundRun(Xrt.Run run, KernelArg[] last) {}
 
-    private Xrt.Run run(Kernel kernel, Cu cu) throws DeviceException {
-        Xrt.Run cached = runByCu.get(cu);
+    /** Runs by compute unit (identity), so a launch finds its run without building the instance name. */
+    private final Map<Cu, BoundRun> runByCu = new java.util.IdentityHashMap<>();
+
+    private BoundRun run(Kernel kernel, Cu cu) throws DeviceException {
+        BoundRun cached = runByCu.get(cu);
         if (cached != null) return cached;
-        Xrt.Run opened = openRun(kernel, cu);
+        BoundRun opened = new BoundRun(openRun(kernel, cu), new KernelArg[kernel.args().size()]);
         runByCu.put(cu, opened);
         return opened;
     }
