@@ -27,9 +27,10 @@ import java.util.Set;
  *
  * <p>Threading: not thread-safe in general (as {@link Device}), with one documented exception the
  * runtime's weight streamer relies on: {@link #write} into one buffer may run on another thread
- * concurrently with {@link #launch}/{@link #read} on other buffers, because {@code write} only reads
- * the device's and the buffer's open flags and copies bytes (no shared state is mutated).
- * {@link #allocate} and {@code close} must not run concurrently with anything.
+ * concurrently with {@link #launch}, {@link #read}, {@link #allocate} and buffer closes on other
+ * buffers, because {@code write} reads only the device's and its buffer's open flags and copies
+ * bytes (it neither reads nor mutates the bank accounting or the open-buffer set). Closing the
+ * device, or the buffer being written, while a write runs is not allowed.
  */
 public final class EmuDevice implements Device {
 
@@ -146,7 +147,8 @@ public final class EmuDevice implements Device {
         Object[] actual = new Object[args.length];
         for (int i = 0; i < args.length; i++) {
             Kernel.Arg f = formal.get(i);
-            KernelArg a = Objects.requireNonNull(args[i], "argument " + f.name());
+            KernelArg a = args[i];
+            if (a == null) throw new NullPointerException("argument " + f.name()); // message built only on this path
             actual[i] = switch (f.kind()) {
                 case POINTER -> switch (a) {
                     case KernelArg.Buffer(DeviceBuffer buf, long off) -> {

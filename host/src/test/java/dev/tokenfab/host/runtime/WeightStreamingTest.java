@@ -107,6 +107,26 @@ class WeightStreamingTest {
         }
     }
 
+    /** A backend without concurrent writes (XRT, noop shim) streams sequentially on the compute thread: same logits. */
+    @Test
+    void streamedOnXrtUploadsSequentiallyWithTheSameLogits() throws Exception {
+        dev.tokenfab.host.device.xrt.XrtTestSupport.assumeNoopXrt();
+        dev.tokenfab.host.device.XrtDevice.Simulator sim = dev.tokenfab.host.device.xrt.XrtTestSupport.assumeSimulator();
+        DecoderConfig c = llama(3);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q4_GROUP, Manifest.KvCacheDtype.FP16, 4);
+        float[][] resident;
+        try (Device device = EmuDevices.open(Platform.U55C); Decoder d = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1))) {
+            resident = greedy(d, 10);
+        }
+        try (dev.tokenfab.host.device.XrtDevice xrt = dev.tokenfab.host.device.XrtDevice.open(
+                     dev.tokenfab.host.device.XrtDevice.Options.emulation(Platform.U55C, sim));
+             Decoder d = Decoder.load(xrt, m, dir, Decoder.Options.forBatch(c, 1).withResidency(Decoder.WeightResidency.STREAMED))) {
+            assertTrue(d.weights().streamed());
+            float[][] streamed = greedy(d, 10);
+            for (int i = 0; i < streamed.length; i++) assertArrayEquals(resident[i], streamed[i], "step " + i);
+        }
+    }
+
     @Test
     void anAbortedStepResynchronizesTheSlots() throws Exception {
         DecoderConfig c = llama(3);
