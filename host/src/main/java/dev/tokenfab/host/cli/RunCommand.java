@@ -15,6 +15,7 @@ import dev.tokenfab.host.runtime.Generator;
 import dev.tokenfab.host.runtime.ModelConfig;
 import dev.tokenfab.host.runtime.Sampler;
 import dev.tokenfab.host.text.TextException;
+import dev.tokenfab.host.text.StreamDecoder;
 import dev.tokenfab.host.text.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -84,11 +85,17 @@ public final class RunCommand implements Callable<Integer> {
             try (ModelPackage pkg = PackageReader.open(packageDir);
                  Tokenizer tokenizer = Tokenizer.forPackage(packageDir, pkg.manifest())) {
                 int[] ids = tokenizer.encodePrompt(prompt, ModelConfig.from(pkg.manifest()).vocabSize());
-                r = execute(pkg, Devices.parseKind(device), ids, maxNewTokens, sampling);
-                // Generator has no per-token callback: the ids are detokenized incrementally after the run.
-                if (!json) out.print(prompt);
-                text = tokenizer.streamTo(ids, r.result().generatedIds(), json ? new StringBuilder() : out);
-                if (!json) out.println();
+                // Text streams as tokens are sampled: each token's new suffix (partial UTF-8 held back).
+                StreamDecoder stream = tokenizer.streamDecoder(Arrays.stream(ids).asLongStream().toArray());
+                if (!json) { out.print(prompt); out.flush(); }
+                r = execute(pkg, Devices.parseKind(device), ids, maxNewTokens, sampling, token -> {
+                    if (tokenizer.isEos(token)) return;
+                    String piece = stream.push(token);
+                    if (!json) { out.print(piece); out.flush(); }
+                });
+                String tail = stream.flush();
+                if (!json) out.println(tail);
+                text = stream.text();
             }
         }
         if (json) {
@@ -174,6 +181,12 @@ public final class RunCommand implements Callable<Integer> {
     /** As {@link #execute(Path, DeviceInfo.Kind, int[], int, Sampler.Settings)} on an open package. */
     public static RunOutcome execute(ModelPackage pkg, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
                                      Sampler.Settings sampling) throws DeviceException {
+        return execute(pkg, kind, promptIds, maxNewTokens, sampling, token -> { });
+    }
+
+    /** As above, handing each generated token to {@code onToken} as it is sampled. */
+    public static RunOutcome execute(ModelPackage pkg, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
+                                     Sampler.Settings sampling, java.util.function.IntConsumer onToken) throws DeviceException {
         Manifest manifest = pkg.manifest();
         ModelConfig config = ModelConfig.from(manifest);
         for (int id : promptIds) {
@@ -193,7 +206,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         try (Device dev = Devices.open(kind, config.platform());
              Decoder decoder = openDecoder(dev, pkg)) {
-            Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false);
+            Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false, onToken);
             int context = promptIds.length + result.generatedIds().length;
             ModeledCard modeled = ModeledCard.of(pkg.plan(), manifest, config.platform(), context);
             return new RunOutcome(pkg.root(), dev.info(), config, result, HostCpu.model(), modeled);

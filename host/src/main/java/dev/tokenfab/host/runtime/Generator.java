@@ -46,6 +46,15 @@ public final class Generator {
      * @throws DeviceException when a kernel launch fails
      */
     public Result generate(int[] promptIds, int maxNewTokens, Sampler sampler, boolean keepLogits) throws DeviceException {
+        return generate(promptIds, maxNewTokens, sampler, keepLogits, token -> { });
+    }
+
+    /**
+     * As {@link #generate(int[], int, Sampler, boolean)}, handing each generated token to {@code onToken} as soon
+     * as it is sampled (streaming text); the callback's time is outside the measured step times.
+     */
+    public Result generate(int[] promptIds, int maxNewTokens, Sampler sampler, boolean keepLogits,
+                           java.util.function.IntConsumer onToken) throws DeviceException {
         if (promptIds.length == 0) throw new IllegalArgumentException("the prompt needs at least one token");
         if (maxNewTokens <= 0) throw new IllegalArgumentException("maxNewTokens must be positive, was " + maxNewTokens);
         int[] out = new int[maxNewTokens];
@@ -76,6 +85,7 @@ public final class Generator {
                 stepNanos[generated] = t1 - t0;
                 if (keepLogits) logitsKept[generated] = logits;
                 out[generated++] = token;
+                onToken.accept(token);
                 if (decoder.config().eosTokenIds().contains(token)) {
                     finish = FinishReason.EOS;
                     break;
