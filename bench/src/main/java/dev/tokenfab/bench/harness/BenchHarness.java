@@ -114,7 +114,7 @@ public final class BenchHarness {
                             throw e;
                         }
                         EnergyWindow energy = monitor.end(window);
-                        rows.add(row(sut.name(), sut.cardModel(), w, batch, stats, energy, unavailableSensors));
+                        rows.add(row(sut.name(), sut.cardModel(batch), w, batch, stats, energy, unavailableSensors));
                     }
                 }
             } catch (PowerException e) {

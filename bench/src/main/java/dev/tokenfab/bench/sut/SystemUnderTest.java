@@ -36,6 +36,9 @@ public interface SystemUnderTest extends AutoCloseable {
      */
     default Optional<CardModel> cardModel() { return Optional.empty(); }
 
+    /** The card model at {@code batch} sequences decoded together; by default only the plan's own batch. */
+    default Optional<CardModel> cardModel(int batch) { return cardModel().filter(c -> c.batch() == batch); }
+
     /** Power sensors the system itself contributes (e.g. the modeled card); the harness adds this machine's. */
     default List<PowerSensor> ownSensors() { return List.of(); }
 

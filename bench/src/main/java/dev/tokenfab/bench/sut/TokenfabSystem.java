@@ -72,6 +72,35 @@ public final class TokenfabSystem implements SystemUnderTest {
 
     @Override public Optional<CardModel> cardModel() { return engine.emulated() ? cardModel : Optional.empty(); }
 
+    /**
+     * The plan's estimate re-run at {@code batch} (DataflowPlanner.estimate: weights read once per step for the
+     * whole batch, KV per sequence) at the plan's own context; modeled like the batch-1 figure.
+     */
+    @Override
+    public Optional<CardModel> cardModel(int batch) {
+        Optional<CardModel> base = cardModel();
+        if (base.isEmpty() || base.get().batch() == batch) return base;
+        return Optional.of(modeledAt(batch, base.get()));
+    }
+
+    private final java.util.Map<Integer, CardModel> byBatch = new java.util.HashMap<>();
+
+    private CardModel modeledAt(int batch, CardModel base) {
+        return byBatch.computeIfAbsent(batch, b -> {
+            try (dev.tokenfab.compiler.pkg.ModelPackage pkg = dev.tokenfab.compiler.pkg.PackageReader.open(modelPackage,
+                    dev.tokenfab.compiler.pkg.PackageReader.Verification.SIZES_ONLY)) {
+                var plan = pkg.plan();
+                var e = dev.tokenfab.compiler.plan.DataflowPlanner.estimate(pkg.manifest().model(), plan, b,
+                        plan.estimateModeled().contextTokens());
+                return new CardModel(base.platform(), b, e.tokensPerSecond(), e.boardWatts(), e.idleWatts(),
+                        modelPackage.resolve("dataflow.json") + " DataflowPlanner.estimate (" + base.platform() + ", batch " + b
+                                + ", context " + plan.estimateModeled().contextTokens() + ")");
+            } catch (dev.tokenfab.compiler.CompileException ex) {
+                throw new IllegalStateException("cannot re-open " + modelPackage + " for the batch-" + b + " estimate: " + ex.getMessage(), ex);
+            }
+        });
+    }
+
     @Override
     public List<PowerSensor> ownSensors() {
         return cardModel().map(c -> List.<PowerSensor>of(new ModeledSensor("card:" + c.platform(), c.from(),
