@@ -3,7 +3,11 @@ package dev.tokenfab.kernels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
@@ -202,6 +206,35 @@ public final class KernelLibrary implements AutoCloseable {
                     KernelException.ErrorCode.SYMBOL_MISSING, "symbol " + k.symbol() + " not found in " + path));
             return Linker.nativeLinker().downcallHandle(symbol, k.descriptor());
         });
+    }
+
+    /**
+     * The downcall handle of a kernel with every POINTER argument passed as its raw address
+     * ({@code long}; 0 for NULL) instead of a {@link MemorySegment}: the same C call (a pointer and
+     * a 64-bit integer are passed alike by the x86-64 and AArch64 C ABIs), but a caller holding
+     * addresses allocates no segment per call and no arena is acquired. Nothing about the address is
+     * checked: the caller owns its validity. INT and FLOAT args and the return as {@link #handle}.
+     *
+     * @throws IllegalStateException if this library is closed
+     * @throws KernelException SYMBOL_MISSING if the library lacks the kernel's symbol
+     */
+    @SuppressWarnings("restricted")
+    public MethodHandle addressHandle(Kernel kernel) {
+        checkOpen();
+        return addressHandles.computeIfAbsent(kernel, k -> {
+            MemorySegment symbol = lookup.find(k.symbol()).orElseThrow(() -> new KernelException(
+                    KernelException.ErrorCode.SYMBOL_MISSING, "symbol " + k.symbol() + " not found in " + path));
+            return Linker.nativeLinker().downcallHandle(symbol, addressDescriptor(k.descriptor()));
+        });
+    }
+
+    private final Map<Kernel, MethodHandle> addressHandles = new ConcurrentHashMap<>();
+
+    /** {@code d} with each address argument as a {@code long}. */
+    public static FunctionDescriptor addressDescriptor(FunctionDescriptor d) {
+        MemoryLayout[] args = d.argumentLayouts().stream()
+                .map(l -> l instanceof AddressLayout ? (MemoryLayout) ValueLayout.JAVA_LONG : l).toArray(MemoryLayout[]::new);
+        return d.returnLayout().map(r -> FunctionDescriptor.of(r, args)).orElseGet(() -> FunctionDescriptor.ofVoid(args));
     }
 
     /**

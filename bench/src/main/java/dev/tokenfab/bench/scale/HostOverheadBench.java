@@ -6,12 +6,14 @@ import dev.tokenfab.compiler.plan.DataflowPlan;
 import dev.tokenfab.compiler.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.Devices;
 import dev.tokenfab.host.device.EmuDevice;
 import dev.tokenfab.host.device.XrtDevice;
 import dev.tokenfab.host.runtime.Decoder;
 import dev.tokenfab.host.runtime.KvCache;
 import dev.tokenfab.host.runtime.LayerStreamer;
 import dev.tokenfab.host.runtime.Sampler;
+import dev.tokenfab.kernels.Kernel;
 import dev.tokenfab.kernels.KernelLibrary;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -78,16 +80,20 @@ public final class HostOverheadBench {
     /** The device, its kernels timed per downcall or called plainly (for the untimed wall clock). */
     static Device open(String kind, Platform p, boolean timed) throws Exception {
         KernelLibrary lib = KernelLibrary.load();
-        EmuDevice.KernelBinding timedBinding = k -> {
-            try {
-                return timed ? timing(lib.handle(k)) : lib.handle(k);
-            } catch (dev.tokenfab.kernels.KernelException e) {
-                throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
+        EmuDevice.KernelBinding plain = Devices.libraryBinding(lib);
+        // the address-taking handles, as Devices binds them for "emu": timed per downcall (boxing in the wrapper only)
+        EmuDevice.KernelBinding timedBinding = new EmuDevice.KernelBinding() {
+            @Override public MethodHandle handle(Kernel k) throws DeviceException { return timed ? timing(plain.handle(k)) : plain.handle(k); }
+            @Override public MethodHandle addressHandle(Kernel k) throws DeviceException {
+                return timed ? timing(plain.addressHandle(k)) : plain.addressHandle(k);
             }
         };
         // noop kernels: the same decode and launches with every kernel body skipped, so the host path runs with warm caches
         // as it would beside a real card (in emulation the kernels stream the weights through the same CPU's caches)
-        EmuDevice.KernelBinding noopBinding = k -> MethodHandles.empty(timedBinding.handle(k).type());
+        EmuDevice.KernelBinding noopBinding = new EmuDevice.KernelBinding() {
+            @Override public MethodHandle handle(Kernel k) throws DeviceException { return MethodHandles.empty(plain.handle(k).type()); }
+            @Override public MethodHandle addressHandle(Kernel k) throws DeviceException { return MethodHandles.empty(plain.addressHandle(k).type()); }
+        };
         return switch (kind) {
             case "emu" -> new EmuDevice(p, timedBinding);
             case "emu-noop" -> new EmuDevice(p, noopBinding);

@@ -39,6 +39,13 @@ public final class EmuDevice implements Device {
     @FunctionalInterface
     public interface KernelBinding {
         MethodHandle handle(Kernel kernel) throws DeviceException;
+
+        /**
+         * The kernel's downcall taking each POINTER argument as its raw address ({@code long}), or
+         * null when this binding has none (launches then wrap each address in a segment, one
+         * allocation per pointer and launch).
+         */
+        default MethodHandle addressHandle(Kernel kernel) throws DeviceException { return null; }
     }
 
     /** Host allocations are aligned like XRT BOs (4 KiB pages) so kernels see the card's alignment. */
@@ -227,7 +234,8 @@ public final class EmuDevice implements Device {
     }
 
     private MethodHandle bind(Kernel kernel, BoundKernel bound) throws DeviceException {
-        MethodHandle raw = binding.handle(kernel);
+        MethodHandle byAddress = binding.addressHandle(kernel);
+        MethodHandle raw = byAddress != null ? byAddress : binding.handle(kernel);
         int n = bound.kinds.length;
         if (raw.type().parameterCount() != n) {
             throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, kernel.symbol() + ": binding takes "
@@ -236,7 +244,7 @@ public final class EmuDevice implements Device {
         MethodHandle[] filters = new MethodHandle[n];
         for (int i = 0; i < n; i++) {
             filters[i] = switch (bound.kinds[i]) {
-                case POINTER -> SEGMENT_AT;
+                case POINTER -> byAddress != null ? null : SEGMENT_AT; // null filter: the long goes through as is
                 case INT -> INT_OF;
                 case FLOAT -> FLOAT_OF;
             };

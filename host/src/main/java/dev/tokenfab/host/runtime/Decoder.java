@@ -294,15 +294,22 @@ public final class Decoder implements AutoCloseable {
      * y's rows, because the GEMV ABI has no output row stride.
      */
     private void gemv(DeviceWeights.Matrix m, KernelArg bias, DeviceBuffer x, DeviceBuffer y, int batch) throws DeviceException {
-        for (DeviceWeights.Shard sh : m.shards()) {
-            boolean direct = m.shards().size() == 1 || batch == 1;
+        List<DeviceWeights.Shard> shards = m.shards();
+        GemvCall[] calls = gemvCalls.get(m); // one lookup per matrix, not per shard
+        if (calls == null) {
+            calls = new GemvCall[shards.size()];
+            gemvCalls.put(m, calls);
+        }
+        boolean direct = shards.size() == 1 || batch == 1;
+        for (int i = 0; i < shards.size(); i++) {
+            DeviceWeights.Shard sh = shards.get(i);
             if (direct) {
                 // the shard's argument array, built once per (shard, x, y, bias, batch): decode repeats the same launches every token
-                GemvCall call = gemvCalls.get(sh);
+                GemvCall call = calls[i];
                 if (call == null || call.x != x || call.y != y || call.bias != bias || call.batch != batch) {
                     call = new GemvCall(x, y, bias, batch, m.format() == PackedFormat.F32 ? null : gemvArgs(m, sh, bias, x, KernelArg.of(y,
                             (long) sh.rowStart() * Float.BYTES), batch));
-                    gemvCalls.put(sh, call);
+                    calls[i] = call;
                 }
                 if (call.args != null) {
                     launch(gemvKernel(m.format()), call.args);
@@ -332,7 +339,8 @@ public final class Decoder implements AutoCloseable {
     /** A cached GEMV launch of one shard (identity-compared inputs). */
     private record GemvCall(DeviceBuffer x, DeviceBuffer y, KernelArg bias, int batch, KernelArg[] args) {}
 
-    private final java.util.IdentityHashMap<DeviceWeights.Shard, GemvCall> gemvCalls = new java.util.IdentityHashMap<>();
+    /** Per matrix (identity), the cached launch of each of its shards by shard index. */
+    private final java.util.IdentityHashMap<DeviceWeights.Matrix, GemvCall[]> gemvCalls = new java.util.IdentityHashMap<>();
 
     private static Kernel gemvKernel(PackedFormat f) {
         return switch (f) {
