@@ -87,12 +87,17 @@ public final class HostOverheadBench {
             @Override public MethodHandle addressHandle(Kernel k) throws DeviceException {
                 return timed ? timing(plain.addressHandle(k)) : plain.addressHandle(k);
             }
+            @Override public MethodHandle programHandle() throws DeviceException {
+                return timed ? timing(plain.programHandle()) : plain.programHandle();
+            }
         };
         // noop kernels: the same decode and launches with every kernel body skipped, so the host path runs with warm caches
         // as it would beside a real card (in emulation the kernels stream the weights through the same CPU's caches)
         EmuDevice.KernelBinding noopBinding = new EmuDevice.KernelBinding() {
             @Override public MethodHandle handle(Kernel k) throws DeviceException { return MethodHandles.empty(plain.handle(k).type()); }
             @Override public MethodHandle addressHandle(Kernel k) throws DeviceException { return MethodHandles.empty(plain.addressHandle(k).type()); }
+            // (program, commands) -> commands: every command "ran"
+            @Override public MethodHandle programHandle() { return MethodHandles.dropArguments(MethodHandles.identity(int.class), 0, long.class); }
         };
         return switch (kind) {
             case "emu" -> new EmuDevice(p, timedBinding);

@@ -85,6 +85,15 @@ public final class Devices {
                     throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
                 }
             }
+
+            @Override
+            public MethodHandle programHandle() throws DeviceException {
+                try {
+                    return lib.programHandle();
+                } catch (KernelException e) {
+                    return null; // a library without the interpreter: launches only
+                }
+            }
         };
     }
 
@@ -115,6 +124,12 @@ public final class Devices {
             @Override
             public MethodHandle addressHandle(Kernel k) throws DeviceException {
                 return linker.downcallHandle(symbol(k), KernelLibrary.addressDescriptor(k.descriptor()));
+            }
+
+            @Override
+            public MethodHandle programHandle() {
+                return lookup.find(KernelLibrary.PROGRAM_SYMBOL).map(sym -> linker.downcallHandle(sym, java.lang.foreign.FunctionDescriptor.of(
+                        java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_INT))).orElse(null);
             }
         };
     }

@@ -46,6 +46,12 @@ public final class EmuDevice implements Device {
          * allocation per pointer and launch).
          */
         default MethodHandle addressHandle(Kernel kernel) throws DeviceException { return null; }
+
+        /** {@code (long programAddress, int commands) -> int} of tf_exec_program, or null: no {@link Program}s on this device. */
+        default MethodHandle programHandle() throws DeviceException { return null; }
+
+        /** The program opcode of {@code kernel} (tokenfab_kernels.h TF_OP_*), or -1 when programs cannot run it. */
+        default int programOpcode(Kernel kernel) { return dev.tokenfab.kernels.KernelLibrary.programOpcode(kernel); }
     }
 
     /** Host allocations are aligned like XRT BOs (4 KiB pages) so kernels see the card's alignment. */
@@ -178,10 +184,135 @@ public final class EmuDevice implements Device {
             };
         }
         MethodHandle handle = bound.handle != null ? bound.handle : bind(kernel, bound); // resolved only after a first valid argument set
+        if (recording != null) record(kernel, args, raw);
         try {
             return (int) handle.invokeExact(raw);
         } catch (Throwable t) {
             throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, kernel.symbol() + ": " + t, t);
+        }
+    }
+
+    // ---- recorded programs ----------------------------------------------------------------------
+
+    /** The launch being recorded (opcode, then the raw args per launch), or null. */
+    private long[] recording;
+    private int recordedLongs, recordedCommands, lastArgsStart;
+    private boolean recordingBroken;
+    private final Set<EmuBuffer> recordedBuffers = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private MethodHandle programHandle;
+
+    /** Whether this device can record and run {@link Program}s (its binding has the interpreter). */
+    public boolean supportsPrograms() throws DeviceException {
+        checkOpen();
+        if (programHandle == null) programHandle = binding.programHandle();
+        return programHandle != null;
+    }
+
+    /**
+     * From now on every launch (still run as usual) is also appended to a program, until
+     * {@link #finishRecording}: the argument values are taken as they are at launch, so a scalar
+     * that must change between runs is patched with {@link Program#setInt} at the slot
+     * {@link #recordedArgSlot} gives.
+     */
+    public void startRecording() throws DeviceException {
+        if (!supportsPrograms()) throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "kernel binding has no program interpreter");
+        if (recording != null) throw new IllegalStateException("already recording");
+        recording = new long[4096];
+        recordedLongs = 0;
+        recordedCommands = 0;
+        recordingBroken = false;
+        recordedBuffers.clear();
+    }
+
+    /** The program slot of argument {@code argIndex} of the last recorded launch. */
+    public int recordedArgSlot(int argIndex) {
+        if (recording == null) throw new IllegalStateException("not recording");
+        return lastArgsStart + argIndex;
+    }
+
+    /** Ends the recording; null when a launch could not be recorded (a kernel with no opcode). */
+    public Program finishRecording() {
+        if (recording == null) throw new IllegalStateException("not recording");
+        long[] code = recording;
+        recording = null;
+        if (recordingBroken) return null;
+        return new Program(this, java.util.Arrays.copyOf(code, recordedLongs), recordedCommands, List.copyOf(recordedBuffers));
+    }
+
+    /** Whether a recording is under way. */
+    public boolean isRecording() { return recording != null; }
+
+    /** Drops a recording (the recorded step failed). */
+    public void abortRecording() { recording = null; }
+
+    private void record(Kernel kernel, KernelArg[] args, long[] raw) {
+        int op = binding.programOpcode(kernel);
+        if (op < 0) {
+            recordingBroken = true;
+            return;
+        }
+        if (recordedLongs + 1 + raw.length > recording.length) recording = java.util.Arrays.copyOf(recording, recording.length * 2);
+        recording[recordedLongs++] = op;
+        lastArgsStart = recordedLongs;
+        System.arraycopy(raw, 0, recording, recordedLongs, args.length);
+        recordedLongs += args.length;
+        recordedCommands++;
+        for (KernelArg a : args) if (a instanceof KernelArg.Buffer(DeviceBuffer b, long off)) recordedBuffers.add((EmuBuffer) b);
+    }
+
+    /**
+     * Runs a recorded program: its launches, in order, through one downcall.
+     *
+     * @throws DeviceException BAD_ARGUMENT if the program is another device's or closed, or one of its buffers is closed
+     */
+    public void run(Program program) throws DeviceException {
+        checkOpen();
+        if (program.device != this || program.closed) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "program is closed or not this device's");
+        for (EmuBuffer b : program.buffers) {
+            if (b.closed) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "program uses a closed buffer " + b);
+        }
+        int ran;
+        try {
+            ran = (int) programHandle.invokeExact(program.code.address(), program.commands);
+        } catch (Throwable t) {
+            throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, "tf_exec_program: " + t, t);
+        }
+        if (ran != program.commands) {
+            throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, "tf_exec_program ran " + ran + " of " + program.commands + " commands");
+        }
+    }
+
+    /** A recorded launch sequence in native memory (int64 per opcode and argument), owned: close it. */
+    public static final class Program implements AutoCloseable {
+        private final EmuDevice device;
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment code;
+        private final int commands;
+        private final List<EmuBuffer> buffers;
+        private boolean closed;
+
+        private Program(EmuDevice device, long[] code, int commands, List<EmuBuffer> buffers) {
+            this.device = device;
+            this.code = arena.allocate((long) code.length * Long.BYTES, Long.BYTES);
+            MemorySegment.copy(code, 0, this.code, java.lang.foreign.ValueLayout.JAVA_LONG, 0, code.length);
+            this.commands = commands;
+            this.buffers = buffers;
+        }
+
+        /** Kernel launches in the program. */
+        public int commands() { return commands; }
+
+        /** Rewrites the int argument at {@code slot} (from {@link EmuDevice#recordedArgSlot}). */
+        public void setInt(int slot, int value) {
+            if (closed) throw new IllegalStateException("program is closed");
+            code.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, slot, value);
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            arena.close();
         }
     }
 
