@@ -115,12 +115,21 @@ public final class HostOverheadBench {
     static double untimedWallUs(ModelPackage pkg, String kind, Decoder.WeightResidency residency, int warmup, int tokens) throws Exception {
         Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
         try (Device device = open(kind, p, false); Decoder d = Decoder.load(device, pkg, 1, residency); KvCache.Sequence seq = d.kvCache().openSequence()) {
+            launchMode(d);
             int token = 1, pos = 0;
             for (; pos < warmup; pos++) token = Sampler.argmax(d.forward(seq, token, pos));
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++, pos++) token = Sampler.argmax(d.forward(seq, token, pos));
             return (System.nanoTime() - t0) / 1e3 / tokens;
         }
+    }
+
+    /** System property choosing the decoder's launch mode (DIRECT or PROGRAM); absent: the decoder's default for the device. */
+    static final String LAUNCH_MODE_PROPERTY = "tokenfab.bench.launchMode";
+
+    static void launchMode(Decoder d) throws DeviceException {
+        String m = System.getProperty(LAUNCH_MODE_PROPERTY);
+        if (m != null) d.launchMode(Decoder.LaunchMode.valueOf(m.toUpperCase(Locale.ROOT)));
     }
 
     public static void main(String[] a) throws Exception {
@@ -136,6 +145,7 @@ public final class HostOverheadBench {
         Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
         long tLoad = System.nanoTime();
         try (Device device = open(a[1], p); Decoder d = Decoder.load(device, pkg, 1, residency); KvCache.Sequence seq = d.kvCache().openSequence()) {
+            launchMode(d);
             double loadSeconds = (System.nanoTime() - tLoad) * 1e-9;
             int token = 1, pos = 0;
             for (; pos < warmup; pos++) token = Sampler.argmax(d.forward(seq, token, pos));
@@ -152,8 +162,9 @@ public final class HostOverheadBench {
             double nativeUs = nativeNanos / 1e3 / tokens;
             double overheadUs = perTokenUs - nativeUs;
             double modeledUs = 1e6 / est.tokensPerSecond();
-            System.out.printf(Locale.ROOT, "package %s (%s), device %s, weights %s, load %.1f s%n", dir.getFileName(),
-                    pkg.manifest().tensors().getFirst().format(), device.info().name(), d.weights().streamed() ? "streamed" : "resident", loadSeconds);
+            System.out.printf(Locale.ROOT, "package %s (%s), device %s, weights %s, launch mode %s%s, load %.1f s%n", dir.getFileName(),
+                    pkg.manifest().tensors().getFirst().format(), device.info().name(), d.weights().streamed() ? "streamed" : "resident",
+                    d.launchMode(), d.launchMode() == Decoder.LaunchMode.PROGRAM && d.weights().streamed() ? " (streamed: direct launches)" : "", loadSeconds);
             System.out.printf(Locale.ROOT, "measured (host wall clock, %s, %d tokens after %d warm-up): %.1f ms/token; %d launches/token%n",
                     a[1], tokens, warmup, perTokenUs / 1e3, d.kernelLaunches() / tokens);
             System.out.printf(Locale.ROOT, "  inside Device.launch %.1f us/token; inside native kernel code %.1f us/token (%d calls/token)%n",
@@ -161,7 +172,7 @@ public final class HostOverheadBench {
             System.out.printf(Locale.ROOT, "  host overhead (wall - native kernels) %.1f us/token = %.2f us/launch; of which in Device.launch outside the kernel %.1f us/token%n",
                     overheadUs, overheadUs / Math.max(1, d.kernelLaunches() / tokens), launchUs - nativeUs);
             double untimedOverheadUs = untimedPerTokenUs - nativeUs;
-            System.out.printf(Locale.ROOT, "  untimed run (no per-launch timers; same tokens): %.1f ms/token; host overhead (untimed wall - native kernels of the timed run) %.1f us/token = %.2f us/launch%n",
+            System.out.printf(Locale.ROOT, "  untimed run (no per-launch timers; same tokens; a cross-run difference: only meaningful where run-to-run noise is far below it, as with emu-noop): %.1f ms/token; host overhead (untimed wall - native kernels of the timed run) %.1f us/token = %.2f us/launch%n",
                     untimedPerTokenUs / 1e3, untimedOverheadUs, untimedOverheadUs / Math.max(1, d.kernelLaunches() / tokens));
             System.out.printf(Locale.ROOT, "modeled U55C per-token time (plan estimateModeled, batch %d, context %d): %.1f us (%.1f tokens/s)%n",
                     est.batch(), est.contextTokens(), modeledUs, est.tokensPerSecond());
