@@ -67,6 +67,29 @@ void tf_add(const float* a, const float* b, float* out, int32_t nElems);
 // ---- Sampling helper -----------------------------------------------------------------------------
 int32_t tf_argmax(const float* x, int32_t nElems);   // first index of the maximum
 
+// ---- Recorded launch programs (emulation host path) ------------------------------------------------
+// program: `commands` commands back to back, each an opcode (TF_OP_*) followed by that kernel's
+// arguments in signature order, one int64 each: a pointer's address (0 = NULL), an int32, or a
+// float's IEEE bits in the low 32 bits. Runs them in order; returns `commands`, or -(i + 1) when
+// command i has an unknown opcode (nothing from i on runs). One call replaces one FFM downcall per
+// kernel: the host records a decode step once and patches its position-dependent ints per token.
+#define TF_OP_GEMV_Q8 0
+#define TF_OP_GEMV_Q4 1
+#define TF_OP_GEMV_F16 2
+#define TF_OP_EMBED_Q8 3
+#define TF_OP_EMBED_Q4 4
+#define TF_OP_EMBED_F16 5
+#define TF_OP_RMSNORM 6
+#define TF_OP_LAYERNORM 7
+#define TF_OP_ROPE 8
+#define TF_OP_KV_WRITE 9
+#define TF_OP_ATTENTION 10
+#define TF_OP_SWIGLU 11
+#define TF_OP_GELU_TANH 12
+#define TF_OP_GELU_ERF 13
+#define TF_OP_ADD 14
+int32_t tf_exec_program(const int64_t* program, int32_t commands);
+
 #ifdef __cplusplus
 }
 #endif

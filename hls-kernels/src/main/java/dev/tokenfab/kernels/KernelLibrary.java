@@ -3,7 +3,11 @@ package dev.tokenfab.kernels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
@@ -202,6 +206,84 @@ public final class KernelLibrary implements AutoCloseable {
                     KernelException.ErrorCode.SYMBOL_MISSING, "symbol " + k.symbol() + " not found in " + path));
             return Linker.nativeLinker().downcallHandle(symbol, k.descriptor());
         });
+    }
+
+    /**
+     * The downcall handle of a kernel with every POINTER argument passed as its raw address
+     * ({@code long}; 0 for NULL) instead of a {@link MemorySegment}: the same C call (a pointer and
+     * a 64-bit integer are passed alike by the x86-64 and AArch64 C ABIs), but a caller holding
+     * addresses allocates no segment per call and no arena is acquired. Nothing about the address is
+     * checked: the caller owns its validity. INT and FLOAT args and the return as {@link #handle}.
+     *
+     * @throws IllegalStateException if this library is closed
+     * @throws KernelException SYMBOL_MISSING if the library lacks the kernel's symbol
+     */
+    @SuppressWarnings("restricted")
+    public MethodHandle addressHandle(Kernel kernel) {
+        checkOpen();
+        return addressHandles.computeIfAbsent(kernel, k -> {
+            MemorySegment symbol = lookup.find(k.symbol()).orElseThrow(() -> new KernelException(
+                    KernelException.ErrorCode.SYMBOL_MISSING, "symbol " + k.symbol() + " not found in " + path));
+            return Linker.nativeLinker().downcallHandle(symbol, addressDescriptor(k.descriptor()));
+        });
+    }
+
+    private final Map<Kernel, MethodHandle> addressHandles = new ConcurrentHashMap<>();
+
+    /** Symbol of the program interpreter ({@code tf_exec_program} in tokenfab_kernels.h). */
+    public static final String PROGRAM_SYMBOL = "tf_exec_program";
+
+    /**
+     * The downcall of {@code int32_t tf_exec_program(const int64_t* program, int32_t commands)}, type
+     * {@code (long programAddress, int commands) -> int}: runs recorded commands, each
+     * {@link #programOpcode opcode} followed by the kernel's arguments as int64 (address, int, or
+     * float bits); returns {@code commands}, or {@code -(i + 1)} for an unknown opcode at command i.
+     *
+     * @throws IllegalStateException if this library is closed
+     * @throws KernelException SYMBOL_MISSING if the library predates the interpreter
+     */
+    @SuppressWarnings("restricted")
+    public MethodHandle programHandle() {
+        checkOpen();
+        MethodHandle h = programHandle;
+        if (h == null) {
+            MemorySegment symbol = lookup.find(PROGRAM_SYMBOL).orElseThrow(() -> new KernelException(
+                    KernelException.ErrorCode.SYMBOL_MISSING, "symbol " + PROGRAM_SYMBOL + " not found in " + path));
+            h = Linker.nativeLinker().downcallHandle(symbol, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            programHandle = h;
+        }
+        return h;
+    }
+
+    private volatile MethodHandle programHandle;
+
+    /** The TF_OP_* opcode of {@code kernel} in a program, or -1 for a kernel programs cannot run (ARGMAX: it returns a value). */
+    public static int programOpcode(Kernel kernel) {
+        return switch (kernel) {
+            case GEMV_Q8 -> 0;
+            case GEMV_Q4 -> 1;
+            case GEMV_F16 -> 2;
+            case EMBED_Q8 -> 3;
+            case EMBED_Q4 -> 4;
+            case EMBED_F16 -> 5;
+            case RMSNORM -> 6;
+            case LAYERNORM -> 7;
+            case ROPE -> 8;
+            case KV_WRITE -> 9;
+            case ATTENTION -> 10;
+            case SWIGLU -> 11;
+            case GELU_TANH -> 12;
+            case GELU_ERF -> 13;
+            case ADD -> 14;
+            case ARGMAX -> -1;
+        };
+    }
+
+    /** {@code d} with each address argument as a {@code long}. */
+    public static FunctionDescriptor addressDescriptor(FunctionDescriptor d) {
+        MemoryLayout[] args = d.argumentLayouts().stream()
+                .map(l -> l instanceof AddressLayout ? (MemoryLayout) ValueLayout.JAVA_LONG : l).toArray(MemoryLayout[]::new);
+        return d.returnLayout().map(r -> FunctionDescriptor.of(r, args)).orElseGet(() -> FunctionDescriptor.ofVoid(args));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tokenfab.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,6 +47,28 @@ class KernelLibraryTest {
             MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 1f, 7f, 3f, 7f);
             int idx = (int) lib.handle(Kernel.ARGMAX).invokeExact(x, 4);
             assertEquals(1, idx);
+        }
+    }
+
+    @Test
+    void addressHandleComputesWhatTheSegmentHandleComputes() throws Throwable {
+        try (KernelLibrary lib = KernelLibrary.load(); Arena arena = Arena.ofConfined()) {
+            for (Kernel k : Kernel.values()) {
+                MethodHandle h = lib.addressHandle(k);
+                assertEquals(k.args().size(), h.type().parameterCount(), k.symbol());
+                for (int i = 0; i < k.args().size(); i++) {
+                    if (k.args().get(i).kind() == Kernel.ArgKind.POINTER) assertEquals(long.class, h.type().parameterType(i), k.symbol());
+                }
+            }
+            MemorySegment a = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 1.5f, -2f, 3.25f);
+            MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 0.25f, 4f, -1f);
+            MemorySegment bySegment = arena.allocate(ValueLayout.JAVA_FLOAT, 3), byAddress = arena.allocate(ValueLayout.JAVA_FLOAT, 3);
+            lib.handle(Kernel.ADD).invokeExact(a, b, bySegment, 3);
+            lib.addressHandle(Kernel.ADD).invokeExact(a.address(), b.address(), byAddress.address(), 3);
+            assertArrayEquals(new float[] {1.75f, 2f, 2.25f}, byAddress.toArray(ValueLayout.JAVA_FLOAT));
+            assertArrayEquals(bySegment.toArray(ValueLayout.JAVA_FLOAT), byAddress.toArray(ValueLayout.JAVA_FLOAT));
+            MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 1f, 7f, 3f, 9f);
+            assertEquals(3, (int) lib.addressHandle(Kernel.ARGMAX).invokeExact(x.address(), 4));
         }
     }
 

@@ -6,12 +6,14 @@ import dev.tokenfab.compiler.plan.DataflowPlan;
 import dev.tokenfab.compiler.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.Devices;
 import dev.tokenfab.host.device.EmuDevice;
 import dev.tokenfab.host.device.XrtDevice;
 import dev.tokenfab.host.runtime.Decoder;
 import dev.tokenfab.host.runtime.KvCache;
 import dev.tokenfab.host.runtime.LayerStreamer;
 import dev.tokenfab.host.runtime.Sampler;
+import dev.tokenfab.kernels.Kernel;
 import dev.tokenfab.kernels.KernelLibrary;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -29,7 +31,7 @@ import java.util.Locale;
  *
  * <pre>
  * usage: HostOverheadBench PKG DEVICE RESIDENCY WARMUP_TOKENS TOKENS
- *   DEVICE emu | xrt (xrt needs XILINX_XRT with lib/ linked to libxrt's dir and XCL_EMULATION_MODE=noop)
+ *   DEVICE emu | emu-noop (kernel bodies skipped: the host path alone, logits meaningless) | xrt (xrt needs XILINX_XRT with lib/ linked to libxrt's dir and XCL_EMULATION_MODE=noop)
  *   RESIDENCY resident | streamed | streamed_sequential | auto
  * </pre>
  * Command (from the repository root, after {@code ./mvnw -q -B -DskipTests package}):
@@ -72,19 +74,62 @@ public final class HostOverheadBench {
     }
 
     static Device open(String kind, Platform p) throws Exception {
+        return open(kind, p, true);
+    }
+
+    /** The device, its kernels timed per downcall or called plainly (for the untimed wall clock). */
+    static Device open(String kind, Platform p, boolean timed) throws Exception {
         KernelLibrary lib = KernelLibrary.load();
-        EmuDevice.KernelBinding timedBinding = k -> {
-            try {
-                return timing(lib.handle(k));
-            } catch (dev.tokenfab.kernels.KernelException e) {
-                throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
+        EmuDevice.KernelBinding plain = Devices.libraryBinding(lib);
+        // the address-taking handles, as Devices binds them for "emu": timed per downcall (boxing in the wrapper only)
+        EmuDevice.KernelBinding timedBinding = new EmuDevice.KernelBinding() {
+            @Override public MethodHandle handle(Kernel k) throws DeviceException { return timed ? timing(plain.handle(k)) : plain.handle(k); }
+            @Override public MethodHandle addressHandle(Kernel k) throws DeviceException {
+                return timed ? timing(plain.addressHandle(k)) : plain.addressHandle(k);
             }
+            @Override public MethodHandle programHandle() throws DeviceException {
+                return timed ? timing(plain.programHandle()) : plain.programHandle();
+            }
+        };
+        // noop kernels: the same decode and launches with every kernel body skipped, so the host path runs with warm caches
+        // as it would beside a real card (in emulation the kernels stream the weights through the same CPU's caches)
+        EmuDevice.KernelBinding noopBinding = new EmuDevice.KernelBinding() {
+            @Override public MethodHandle handle(Kernel k) throws DeviceException { return MethodHandles.empty(plain.handle(k).type()); }
+            @Override public MethodHandle addressHandle(Kernel k) throws DeviceException { return MethodHandles.empty(plain.addressHandle(k).type()); }
+            // (program, commands) -> commands: every command "ran"
+            @Override public MethodHandle programHandle() { return MethodHandles.dropArguments(MethodHandles.identity(int.class), 0, long.class); }
         };
         return switch (kind) {
             case "emu" -> new EmuDevice(p, timedBinding);
+            case "emu-noop" -> new EmuDevice(p, noopBinding);
             case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, XrtDevice.Simulator.fromBinding(timedBinding)));
             default -> throw new IllegalArgumentException("device " + kind + ": emu or xrt");
         };
+    }
+
+    /**
+     * Wall clock per token of the same decode on a device whose kernels are not timed and a decoder
+     * whose launch timer is off: the timed run's four nanoTime reads and the timing wrapper's
+     * boxing per launch are part of its "overhead", not of the runtime's.
+     */
+    static double untimedWallUs(ModelPackage pkg, String kind, Decoder.WeightResidency residency, int warmup, int tokens) throws Exception {
+        Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
+        try (Device device = open(kind, p, false); Decoder d = Decoder.load(device, pkg, 1, residency); KvCache.Sequence seq = d.kvCache().openSequence()) {
+            launchMode(d);
+            int token = 1, pos = 0;
+            for (; pos < warmup; pos++) token = Sampler.argmax(d.forward(seq, token, pos));
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++, pos++) token = Sampler.argmax(d.forward(seq, token, pos));
+            return (System.nanoTime() - t0) / 1e3 / tokens;
+        }
+    }
+
+    /** System property choosing the decoder's launch mode (DIRECT or PROGRAM); absent: the decoder's default for the device. */
+    static final String LAUNCH_MODE_PROPERTY = "tokenfab.bench.launchMode";
+
+    static void launchMode(Decoder d) throws DeviceException {
+        String m = System.getProperty(LAUNCH_MODE_PROPERTY);
+        if (m != null) d.launchMode(Decoder.LaunchMode.valueOf(m.toUpperCase(Locale.ROOT)));
     }
 
     public static void main(String[] a) throws Exception {
@@ -95,10 +140,12 @@ public final class HostOverheadBench {
         Decoder.WeightResidency residency = Decoder.WeightResidency.valueOf(a[2].toUpperCase(Locale.ROOT));
         int warmup = Integer.parseInt(a[3]), tokens = Integer.parseInt(a[4]);
         ModelPackage pkg = PackageReader.open(dir, PackageReader.Verification.SIZES_ONLY);
+        double untimedPerTokenUs = untimedWallUs(pkg, a[1], residency, warmup, tokens);
         DataflowPlan.EstimateModeled est = pkg.plan().estimateModeled();
         Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
         long tLoad = System.nanoTime();
         try (Device device = open(a[1], p); Decoder d = Decoder.load(device, pkg, 1, residency); KvCache.Sequence seq = d.kvCache().openSequence()) {
+            launchMode(d);
             double loadSeconds = (System.nanoTime() - tLoad) * 1e-9;
             int token = 1, pos = 0;
             for (; pos < warmup; pos++) token = Sampler.argmax(d.forward(seq, token, pos));
@@ -115,17 +162,22 @@ public final class HostOverheadBench {
             double nativeUs = nativeNanos / 1e3 / tokens;
             double overheadUs = perTokenUs - nativeUs;
             double modeledUs = 1e6 / est.tokensPerSecond();
-            System.out.printf(Locale.ROOT, "package %s (%s), device %s, weights %s, load %.1f s%n", dir.getFileName(),
-                    pkg.manifest().tensors().getFirst().format(), device.info().name(), d.weights().streamed() ? "streamed" : "resident", loadSeconds);
+            System.out.printf(Locale.ROOT, "package %s (%s), device %s, weights %s, launch mode %s%s, load %.1f s%n", dir.getFileName(),
+                    pkg.manifest().tensors().getFirst().format(), device.info().name(), d.weights().streamed() ? "streamed" : "resident",
+                    d.launchMode(), d.launchMode() == Decoder.LaunchMode.PROGRAM && d.weights().streamed() ? " (streamed: direct launches)" : "", loadSeconds);
             System.out.printf(Locale.ROOT, "measured (host wall clock, %s, %d tokens after %d warm-up): %.1f ms/token; %d launches/token%n",
                     a[1], tokens, warmup, perTokenUs / 1e3, d.kernelLaunches() / tokens);
             System.out.printf(Locale.ROOT, "  inside Device.launch %.1f us/token; inside native kernel code %.1f us/token (%d calls/token)%n",
                     launchUs, nativeUs, nativeCalls / tokens);
             System.out.printf(Locale.ROOT, "  host overhead (wall - native kernels) %.1f us/token = %.2f us/launch; of which in Device.launch outside the kernel %.1f us/token%n",
                     overheadUs, overheadUs / Math.max(1, d.kernelLaunches() / tokens), launchUs - nativeUs);
+            double untimedOverheadUs = untimedPerTokenUs - nativeUs;
+            System.out.printf(Locale.ROOT, "  untimed run (no per-launch timers; same tokens; a cross-run difference: only meaningful where run-to-run noise is far below it, as with emu-noop): %.1f ms/token; host overhead (untimed wall - native kernels of the timed run) %.1f us/token = %.2f us/launch%n",
+                    untimedPerTokenUs / 1e3, untimedOverheadUs, untimedOverheadUs / Math.max(1, d.kernelLaunches() / tokens));
             System.out.printf(Locale.ROOT, "modeled U55C per-token time (plan estimateModeled, batch %d, context %d): %.1f us (%.1f tokens/s)%n",
                     est.batch(), est.contextTokens(), modeledUs, est.tokensPerSecond());
-            System.out.printf(Locale.ROOT, "host overhead / modeled per-token time: %.2f %% (goal <= 2 %%)%n", 100 * overheadUs / modeledUs);
+            System.out.printf(Locale.ROOT, "host overhead / modeled per-token time: %.2f %% timed, %.2f %% untimed (goal <= 2 %%)%n",
+                    100 * overheadUs / modeledUs, 100 * untimedOverheadUs / modeledUs);
             if (d.weights().streamed()) {
                 System.out.printf(Locale.ROOT, "streaming: %.1f MB/token uploaded, uploader busy %.1f ms/token, compute waited %.1f ms/token%n",
                         (s1.uploadedBytes() - s0.uploadedBytes()) / 1e6 / tokens, (s1.uploadNanos() - s0.uploadNanos()) / 1e6 / tokens,

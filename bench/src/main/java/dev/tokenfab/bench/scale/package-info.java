@@ -15,7 +15,11 @@
  *     /work/scale-models/llama1b-int4.tfpkg /work/scale-models/out
  * ./tokenfab compile /work/scale-models/llama1b/model.onnx --quant int8 --platform u55c -o /work/scale-models/llama1b-int8.tfpkg
  * # c. host overhead per token (emu, or XRT's noop shim), and resident vs streamed weights
- * $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench /work/scale-models/llama1b-int4.tfpkg emu resident 3 10
+ * $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench /work/scale-models/llama1b-int4.tfpkg emu resident 20 40
+ * # the same with one downcall per kernel instead of the recorded program (the emu default), and the host path
+ * # alone (kernel bodies skipped: warm caches, as beside a real card)
+ * $J -Dtokenfab.bench.launchMode=DIRECT -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench /work/scale-models/llama1b-int4.tfpkg emu resident 20 40
+ * $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench /work/scale-models/llama1b-int4.tfpkg emu-noop resident 200 1500
  * mkdir -p ~/.tokenfab/xrt &amp;&amp; ln -sfn /usr/lib/x86_64-linux-gnu ~/.tokenfab/xrt/lib
  * XILINX_XRT=~/.tokenfab/xrt XCL_EMULATION_MODE=noop $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench \
  *     /work/scale-models/llama1b-int4.tfpkg xrt resident 3 10

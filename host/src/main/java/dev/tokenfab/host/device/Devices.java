@@ -5,6 +5,7 @@ import dev.tokenfab.kernels.Kernel;
 import dev.tokenfab.kernels.KernelException;
 import dev.tokenfab.kernels.KernelLibrary;
 import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandle;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
@@ -61,11 +62,37 @@ public final class Devices {
             }
             lib = kernels;
         }
-        return k -> {
-            try {
-                return lib.handle(k);
-            } catch (KernelException e) {
-                throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
+        return libraryBinding(lib);
+    }
+
+    /** Binds a loaded kernel library, with its address-taking handles (no segment per pointer and launch). */
+    public static EmuDevice.KernelBinding libraryBinding(KernelLibrary lib) {
+        return new EmuDevice.KernelBinding() {
+            @Override
+            public MethodHandle handle(Kernel k) throws DeviceException {
+                try {
+                    return lib.handle(k);
+                } catch (KernelException e) {
+                    throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public MethodHandle addressHandle(Kernel k) throws DeviceException {
+                try {
+                    return lib.addressHandle(k);
+                } catch (KernelException e) {
+                    throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public MethodHandle programHandle() throws DeviceException {
+                try {
+                    return lib.programHandle();
+                } catch (KernelException e) {
+                    return null; // a library without the interpreter: launches only
+                }
             }
         };
     }
@@ -85,10 +112,25 @@ public final class Devices {
         }
         SymbolLookup lookup = SymbolLookup.libraryLookup(library, Arena.global());
         Linker linker = Linker.nativeLinker();
-        return (Kernel k) -> {
-            MemorySegment symbol = lookup.find(k.symbol()).orElseThrow(() -> new DeviceException(
-                    DeviceException.ErrorCode.BAD_BINARY, library + " has no symbol " + k.symbol()));
-            return linker.downcallHandle(symbol, k.descriptor());
+        return new EmuDevice.KernelBinding() {
+            private MemorySegment symbol(Kernel k) throws DeviceException {
+                return lookup.find(k.symbol()).orElseThrow(() -> new DeviceException(
+                        DeviceException.ErrorCode.BAD_BINARY, library + " has no symbol " + k.symbol()));
+            }
+
+            @Override
+            public MethodHandle handle(Kernel k) throws DeviceException { return linker.downcallHandle(symbol(k), k.descriptor()); }
+
+            @Override
+            public MethodHandle addressHandle(Kernel k) throws DeviceException {
+                return linker.downcallHandle(symbol(k), KernelLibrary.addressDescriptor(k.descriptor()));
+            }
+
+            @Override
+            public MethodHandle programHandle() {
+                return lookup.find(KernelLibrary.PROGRAM_SYMBOL).map(sym -> linker.downcallHandle(sym, java.lang.foreign.FunctionDescriptor.of(
+                        java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_INT))).orElse(null);
+            }
         };
     }
 }

@@ -5,6 +5,7 @@ import dev.tokenfab.kernels.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -38,6 +39,19 @@ public final class EmuDevice implements Device {
     @FunctionalInterface
     public interface KernelBinding {
         MethodHandle handle(Kernel kernel) throws DeviceException;
+
+        /**
+         * The kernel's downcall taking each POINTER argument as its raw address ({@code long}), or
+         * null when this binding has none (launches then wrap each address in a segment, one
+         * allocation per pointer and launch).
+         */
+        default MethodHandle addressHandle(Kernel kernel) throws DeviceException { return null; }
+
+        /** {@code (long programAddress, int commands) -> int} of tf_exec_program, or null: no {@link Program}s on this device. */
+        default MethodHandle programHandle() throws DeviceException { return null; }
+
+        /** The program opcode of {@code kernel} (tokenfab_kernels.h TF_OP_*), or -1 when programs cannot run it. */
+        default int programOpcode(Kernel kernel) { return dev.tokenfab.kernels.KernelLibrary.programOpcode(kernel); }
     }
 
     /** Host allocations are aligned like XRT BOs (4 KiB pages) so kernels see the card's alignment. */
@@ -49,7 +63,7 @@ public final class EmuDevice implements Device {
     private final long[] usedBytesByBank;
     private final long[] capacityBytesByBank;
     private final Set<EmuBuffer> openBuffers = new LinkedHashSet<>();
-    private final Map<Kernel, MethodHandle> handles = new EnumMap<>(Kernel.class);
+    private final Map<Kernel, BoundKernel> handles = new EnumMap<>(Kernel.class);
     private boolean closed;
 
     public EmuDevice(Platform platform, KernelBinding binding) {
@@ -139,51 +153,237 @@ public final class EmuDevice implements Device {
     @Override
     public int launch(Kernel kernel, KernelArg... args) throws DeviceException {
         checkOpen();
-        List<Kernel.Arg> formal = kernel.args();
+        BoundKernel bound = bound(kernel);
+        List<Kernel.Arg> formal = bound.formal;
         if (args.length != formal.size()) {
             throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, kernel.symbol() + " takes " + formal.size()
                     + " arguments " + formal.stream().map(Kernel.Arg::name).toList() + ", got " + args.length);
         }
-        Object[] actual = new Object[args.length];
+        // every argument as one long: a pointer's address (0 for NULL), an int, a float's raw bits; the array is reused
+        // (launch is single-threaded and not re-entrant), so a launch allocates nothing and boxes nothing
+        long[] raw = bound.rawArgs;
+        Kernel.ArgKind[] kinds = bound.kinds;
         for (int i = 0; i < args.length; i++) {
-            Kernel.Arg f = formal.get(i);
             KernelArg a = args[i];
-            if (a == null) throw new NullPointerException("argument " + f.name()); // message built only on this path
-            actual[i] = switch (f.kind()) {
+            if (a == null) throw new NullPointerException("argument " + formal.get(i).name()); // message built only on this path
+            raw[i] = switch (kinds[i]) {
                 case POINTER -> switch (a) {
                     case KernelArg.Buffer(DeviceBuffer buf, long off) -> {
                         EmuBuffer b = own(buf);
-                        if (off < 0 || off >= b.sizeBytes()) {
+                        if (off < 0 || off >= b.segment.byteSize()) {
                             throw new DeviceException(DeviceException.ErrorCode.OUT_OF_RANGE, kernel.symbol() + " argument "
-                                    + f.name() + ": offset " + off + " outside buffer of " + b.sizeBytes() + " bytes in bank " + b.bank);
+                                    + formal.get(i).name() + ": offset " + off + " outside buffer of " + b.sizeBytes() + " bytes in bank " + b.bank);
                         }
-                        yield off == 0 ? b.segment : b.segment.asSlice(off);
+                        yield b.segment.address() + off;
                     }
-                    case KernelArg.Null n -> MemorySegment.NULL;
-                    default -> throw badKind(kernel, f, a);
+                    case KernelArg.Null n -> 0L;
+                    default -> throw badKind(kernel, formal.get(i), a);
                 };
-                case INT -> a instanceof KernelArg.I32(int v) ? (Object) v : throwBadKind(kernel, f, a);
-                case FLOAT -> a instanceof KernelArg.F32(float v) ? (Object) v : throwBadKind(kernel, f, a);
+                case INT -> a instanceof KernelArg.I32(int v) ? (long) v : throwBadKind(kernel, formal.get(i), a);
+                case FLOAT -> a instanceof KernelArg.F32(float v) ? (long) Float.floatToRawIntBits(v) : throwBadKind(kernel, formal.get(i), a);
             };
         }
-        MethodHandle handle = handle(kernel);
+        MethodHandle handle = bound.handle != null ? bound.handle : bind(kernel, bound); // resolved only after a first valid argument set
+        if (recording != null) record(kernel, args, raw);
         try {
-            Object result = (Object) handle.invokeExact(actual);
-            return result instanceof Integer r ? r : 0;
+            return (int) handle.invokeExact(raw);
         } catch (Throwable t) {
             throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, kernel.symbol() + ": " + t, t);
         }
     }
 
-    /** The kernel's downcall adapted once to (Object[]) -> Object, so a launch costs no per-call adapter (invokeWithArguments would). */
-    private MethodHandle handle(Kernel kernel) throws DeviceException {
-        MethodHandle h = handles.get(kernel);
+    // ---- recorded programs ----------------------------------------------------------------------
+
+    /** The launch being recorded (opcode, then the raw args per launch), or null. */
+    private long[] recording;
+    private int recordedLongs, recordedCommands, lastArgsStart;
+    private boolean recordingBroken;
+    private final Set<EmuBuffer> recordedBuffers = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private MethodHandle programHandle;
+
+    /** Whether this device can record and run {@link Program}s (its binding has the interpreter). */
+    public boolean supportsPrograms() throws DeviceException {
+        checkOpen();
+        if (programHandle == null) programHandle = binding.programHandle();
+        return programHandle != null;
+    }
+
+    /**
+     * From now on every launch (still run as usual) is also appended to a program, until
+     * {@link #finishRecording}: the argument values are taken as they are at launch, so a scalar
+     * that must change between runs is patched with {@link Program#setInt} at the slot
+     * {@link #recordedArgSlot} gives.
+     */
+    public void startRecording() throws DeviceException {
+        if (!supportsPrograms()) throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "kernel binding has no program interpreter");
+        if (recording != null) throw new IllegalStateException("already recording");
+        recording = new long[4096];
+        recordedLongs = 0;
+        recordedCommands = 0;
+        recordingBroken = false;
+        recordedBuffers.clear();
+    }
+
+    /** The program slot of argument {@code argIndex} of the last recorded launch. */
+    public int recordedArgSlot(int argIndex) {
+        if (recording == null) throw new IllegalStateException("not recording");
+        return lastArgsStart + argIndex;
+    }
+
+    /** Ends the recording; null when a launch could not be recorded (a kernel with no opcode). */
+    public Program finishRecording() {
+        if (recording == null) throw new IllegalStateException("not recording");
+        long[] code = recording;
+        recording = null;
+        if (recordingBroken) return null;
+        return new Program(this, java.util.Arrays.copyOf(code, recordedLongs), recordedCommands, List.copyOf(recordedBuffers));
+    }
+
+    /** Whether a recording is under way. */
+    public boolean isRecording() { return recording != null; }
+
+    /** Drops a recording (the recorded step failed). */
+    public void abortRecording() { recording = null; }
+
+    private void record(Kernel kernel, KernelArg[] args, long[] raw) {
+        int op = binding.programOpcode(kernel);
+        if (op < 0) {
+            recordingBroken = true;
+            return;
+        }
+        if (recordedLongs + 1 + raw.length > recording.length) recording = java.util.Arrays.copyOf(recording, recording.length * 2);
+        recording[recordedLongs++] = op;
+        lastArgsStart = recordedLongs;
+        System.arraycopy(raw, 0, recording, recordedLongs, args.length);
+        recordedLongs += args.length;
+        recordedCommands++;
+        for (KernelArg a : args) if (a instanceof KernelArg.Buffer(DeviceBuffer b, long off)) recordedBuffers.add((EmuBuffer) b);
+    }
+
+    /**
+     * Runs a recorded program: its launches, in order, through one downcall.
+     *
+     * @throws DeviceException BAD_ARGUMENT if the program is another device's or closed, or one of its buffers is closed
+     */
+    public void run(Program program) throws DeviceException {
+        checkOpen();
+        if (program.device != this || program.closed) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "program is closed or not this device's");
+        for (EmuBuffer b : program.buffers) {
+            if (b.closed) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "program uses a closed buffer " + b);
+        }
+        int ran;
+        try {
+            ran = (int) programHandle.invokeExact(program.code.address(), program.commands);
+        } catch (Throwable t) {
+            throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, "tf_exec_program: " + t, t);
+        }
+        if (ran != program.commands) {
+            throw new DeviceException(DeviceException.ErrorCode.NATIVE_ERROR, "tf_exec_program ran " + ran + " of " + program.commands + " commands");
+        }
+    }
+
+    /** A recorded launch sequence in native memory (int64 per opcode and argument), owned: close it. */
+    public static final class Program implements AutoCloseable {
+        private final EmuDevice device;
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment code;
+        private final int commands;
+        private final List<EmuBuffer> buffers;
+        private boolean closed;
+
+        private Program(EmuDevice device, long[] code, int commands, List<EmuBuffer> buffers) {
+            this.device = device;
+            this.code = arena.allocate((long) code.length * Long.BYTES, Long.BYTES);
+            MemorySegment.copy(code, 0, this.code, java.lang.foreign.ValueLayout.JAVA_LONG, 0, code.length);
+            this.commands = commands;
+            this.buffers = buffers;
+        }
+
+        /** Kernel launches in the program. */
+        public int commands() { return commands; }
+
+        /** Rewrites the int argument at {@code slot} (from {@link EmuDevice#recordedArgSlot}). */
+        public void setInt(int slot, int value) {
+            if (closed) throw new IllegalStateException("program is closed");
+            code.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, slot, value);
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            arena.close();
+        }
+    }
+
+    /**
+     * A kernel's downcall adapted once to {@code (long[]) -> int} for {@code invokeExact}: the raw
+     * addresses become zero-length global segments (no arena acquire/release per pointer and call,
+     * which a buffer's shared arena would cost: liveness is checked by {@link #own} instead, and a
+     * buffer can only close on the launching thread), ints are narrowed, floats decoded from their
+     * bits, a void return reads as 0.
+     */
+    private static final class BoundKernel {
+        final List<Kernel.Arg> formal;
+        final Kernel.ArgKind[] kinds;
+        final long[] rawArgs;
+        MethodHandle handle; // null until the first launch with valid arguments
+
+        BoundKernel(List<Kernel.Arg> formal) {
+            this.formal = formal;
+            this.kinds = formal.stream().map(Kernel.Arg::kind).toArray(Kernel.ArgKind[]::new);
+            this.rawArgs = new long[formal.size()];
+        }
+    }
+
+    private static final MethodHandle SEGMENT_AT, INT_OF, FLOAT_OF;
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            SEGMENT_AT = l.findStatic(EmuDevice.class, "segmentAt", MethodType.methodType(MemorySegment.class, long.class));
+            INT_OF = l.findStatic(EmuDevice.class, "intOf", MethodType.methodType(int.class, long.class));
+            FLOAT_OF = l.findStatic(EmuDevice.class, "floatOf", MethodType.methodType(float.class, long.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    private static MemorySegment segmentAt(long address) { return address == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(address); }
+
+    private static int intOf(long v) { return (int) v; }
+
+    private static float floatOf(long bits) { return Float.intBitsToFloat((int) bits); }
+
+    private BoundKernel bound(Kernel kernel) {
+        BoundKernel h = handles.get(kernel);
         if (h == null) {
-            MethodHandle raw = binding.handle(kernel);
-            h = raw.asSpreader(Object[].class, kernel.args().size()).asType(MethodType.methodType(Object.class, Object[].class));
+            h = new BoundKernel(kernel.args());
             handles.put(kernel, h);
         }
         return h;
+    }
+
+    private MethodHandle bind(Kernel kernel, BoundKernel bound) throws DeviceException {
+        MethodHandle byAddress = binding.addressHandle(kernel);
+        MethodHandle raw = byAddress != null ? byAddress : binding.handle(kernel);
+        int n = bound.kinds.length;
+        if (raw.type().parameterCount() != n) {
+            throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, kernel.symbol() + ": binding takes "
+                    + raw.type().parameterCount() + " arguments, the kernel " + n);
+        }
+        MethodHandle[] filters = new MethodHandle[n];
+        for (int i = 0; i < n; i++) {
+            filters[i] = switch (bound.kinds[i]) {
+                case POINTER -> byAddress != null ? null : SEGMENT_AT; // null filter: the long goes through as is
+                case INT -> INT_OF;
+                case FLOAT -> FLOAT_OF;
+            };
+        }
+        bound.handle = MethodHandles.filterArguments(raw, 0, filters)
+                .asSpreader(long[].class, n)
+                .asType(MethodType.methodType(int.class, long[].class));
+        return bound.handle;
     }
 
     private static DeviceException badKind(Kernel kernel, Kernel.Arg f, KernelArg a) {
@@ -191,7 +391,7 @@ public final class EmuDevice implements Device {
                 + " is " + f.kind() + ", got " + a.getClass().getSimpleName());
     }
 
-    private static Object throwBadKind(Kernel kernel, Kernel.Arg f, KernelArg a) throws DeviceException {
+    private static long throwBadKind(Kernel kernel, Kernel.Arg f, KernelArg a) throws DeviceException {
         throw badKind(kernel, f, a);
     }
 

@@ -11,6 +11,7 @@ import dev.tokenfab.compiler.pkg.PackedFormat;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceBuffer;
 import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.EmuDevice;
 import dev.tokenfab.host.device.KernelArg;
 import dev.tokenfab.kernels.Kernel;
 import java.nio.file.Path;
@@ -96,6 +97,14 @@ public final class Decoder implements AutoCloseable {
         this.kv = kv;
         this.s = state;
         this.attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
+        boolean programs;
+        try {
+            programs = device instanceof EmuDevice emu && emu.supportsPrograms();
+        } catch (DeviceException e) {
+            programs = false;
+        }
+        // PROGRAM by default where it exists: the emulated card's host path without a downcall per kernel
+        this.launchMode = programs ? LaunchMode.PROGRAM : LaunchMode.DIRECT;
     }
 
     /**
@@ -212,6 +221,19 @@ public final class Decoder implements AutoCloseable {
             embedRow(w.tokenEmbedding, tokens[b], s.x, b);
             if (w.positionEmbedding != null) addPositionRow(positions[b], b);
         }
+        if (launchMode == LaunchMode.PROGRAM && !w.streamed()) {
+            stepByProgram(seqs, positions, batch);
+        } else {
+            step(seqs, positions, batch);
+        }
+        device.read(s.logits, 0, s.hostLogits.asSlice(0, (long) batch * s.outputDim * Float.BYTES));
+        float[][] out = new float[batch][];
+        for (int b = 0; b < batch; b++) out[b] = s.hostLogitsRow(b);
+        return out;
+    }
+
+    /** The layers, the final norm and the classifier: everything after the (token-dependent) embedding. */
+    private void step(List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
         for (int l = 0; l < c.numLayers(); l++) {
             DeviceWeights.Layer lw = w.acquireLayer(l);
             try {
@@ -224,10 +246,122 @@ public final class Decoder implements AutoCloseable {
         // final norm, then classifier (or the final hidden state of a body-only export)
         norm(s.x, w.finalNorm, w.finalNormBias, c.hiddenSize(), batch, w.lmHead == null ? s.logits : s.xb);
         if (w.lmHead != null) gemv(w.lmHead, KernelArg.NULL, s.xb, s.logits, batch);
-        device.read(s.logits, 0, s.hostLogits.asSlice(0, (long) batch * s.outputDim * Float.BYTES));
-        float[][] out = new float[batch][];
-        for (int b = 0; b < batch; b++) out[b] = s.hostLogitsRow(b);
-        return out;
+    }
+
+    /**
+     * {@link #step} through a recorded program of this (sequences, batch): recorded (and run) on its
+     * first step, replayed by one downcall afterwards with each position-dependent int (RoPE and
+     * KV-write position, attention length) patched. Every other argument is fixed for the pair:
+     * buffers, shapes, and the sequences' page tables (their contents change, not their address).
+     */
+    private void stepByProgram(List<KvCache.Sequence> seqs, int[] positions, int batch) throws DeviceException {
+        EmuDevice emu = (EmuDevice) device;
+        List<KvCache.Sequence> key = List.copyOf(seqs); // Sequence has identity equality
+        RecordedStep rec = programs.get(key);
+        if (rec == null) {
+            emu.startRecording();
+            patchSlots = new IntList();
+            try {
+                step(seqs, positions, batch);
+            } catch (DeviceException | RuntimeException e) {
+                emu.abortRecording();
+                throw e;
+            } finally {
+                IntList slots = patchSlots;
+                patchSlots = null;
+                EmuDevice.Program p = emu.isRecording() ? emu.finishRecording() : null;
+                if (p != null) {
+                    rec = new RecordedStep(p, slots.toArray());
+                    programs.put(key, rec);
+                }
+            }
+            return;
+        }
+        programReplays++;
+        int[] patches = rec.patches();
+        for (int i = 0; i < patches.length; i += 3) rec.program().setInt(patches[i], positions[patches[i + 1]] + patches[i + 2]);
+        if (!timing) {
+            emu.run(rec.program());
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            emu.run(rec.program());
+        } finally {
+            kernelNanos += System.nanoTime() - t0;
+            launches += rec.program().commands();
+        }
+    }
+
+    /** How kernels are issued. */
+    public enum LaunchMode {
+        /** one {@link Device#launch} per kernel */
+        DIRECT,
+        /** on an {@link EmuDevice} with programs: each (sequences, batch) step recorded once, then replayed by one downcall (streamed weights: DIRECT) */
+        PROGRAM
+    }
+
+    private LaunchMode launchMode;
+
+    /** Sets how kernels are issued; PROGRAM needs an {@link EmuDevice} that {@link EmuDevice#supportsPrograms supports programs}. */
+    public Decoder launchMode(LaunchMode mode) throws DeviceException {
+        java.util.Objects.requireNonNull(mode, "mode");
+        if (mode == LaunchMode.PROGRAM && !(device instanceof EmuDevice emu && emu.supportsPrograms())) {
+            throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "launch mode PROGRAM needs an emulated device with tf_exec_program, not " + device);
+        }
+        closePrograms();
+        launchMode = mode;
+        return this;
+    }
+
+    public LaunchMode launchMode() { return launchMode; }
+
+    private long programReplays;
+
+    /** Steps run by replaying a recorded program (one downcall each) since this decoder was loaded. */
+    public long programReplays() { return programReplays; }
+
+    /** A recorded step and its patches: triples (program slot, batch row b, delta): slot := positions[b] + delta. */
+    private record RecordedStep(EmuDevice.Program program, int[] patches) {}
+
+    /** Most recent recorded steps by sequence list; the eldest is closed beyond {@link #MAX_PROGRAMS} (sequences come and go). */
+    private static final int MAX_PROGRAMS = 16;
+
+    private final java.util.LinkedHashMap<List<KvCache.Sequence>, RecordedStep> programs = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<List<KvCache.Sequence>, RecordedStep> eldest) {
+            if (size() <= MAX_PROGRAMS) return false;
+            eldest.getValue().program().close();
+            return true;
+        }
+    };
+
+    /** Slots of the step being recorded that take a position, or null when not recording. */
+    private IntList patchSlots;
+
+    /** While recording: the int argument {@code argIndex} of the launch just made is positions[b] + delta. */
+    private void positional(int argIndex, int b, int delta) {
+        if (patchSlots == null) return;
+        patchSlots.add(((EmuDevice) device).recordedArgSlot(argIndex));
+        patchSlots.add(b);
+        patchSlots.add(delta);
+    }
+
+    private static final class IntList {
+        private int[] a = new int[64];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+
+        int[] toArray() { return java.util.Arrays.copyOf(a, n); }
+    }
+
+    private void closePrograms() {
+        for (RecordedStep r : programs.values()) r.program().close();
+        programs.clear();
     }
 
     /** Llama block: rmsnorm, q/k/v, RoPE, KV write, attention, o + residual, rmsnorm, SwiGLU MLP + residual. */
@@ -238,7 +372,9 @@ public final class Decoder implements AutoCloseable {
         gemv(lw.wv(), lw.bv(), s.xb, s.v, batch);
         for (int b = 0; b < batch; b++) {
             rope(s.q, b, c.queryDim(), c.numHeads(), positions[b]);
+            positional(ROPE_POSITION_ARG, b, 0);
             rope(s.k, b, c.kvDim(), c.numKvHeads(), positions[b]);
+            positional(ROPE_POSITION_ARG, b, 0);
         }
         attention(l, seqs, positions, batch);
         gemv(lw.wo(), lw.bo(), s.att, s.xb2, batch);
@@ -279,11 +415,18 @@ public final class Decoder implements AutoCloseable {
             launch(Kernel.KV_WRITE, arg(kv.kPool(l)), kScales, arg(kv.vPool(l)), vScales, table, i32(positions[b]),
                     row(s.k, b, c.kvDim()), row(s.v, b, c.kvDim()), i32(c.numKvHeads()), i32(c.headDim()),
                     i32(kv.pageTokens()), i32(kv.kernelDtype()));
+            positional(KV_WRITE_POSITION_ARG, b, 0);
             launch(Kernel.ATTENTION, row(s.q, b, c.queryDim()), arg(kv.kPool(l)), kScales, arg(kv.vPool(l)), vScales, table,
                     row(s.att, b, c.queryDim()), i32(c.numHeads()), i32(c.numKvHeads()), i32(c.headDim()),
                     i32(positions[b] + 1), i32(kv.pageTokens()), i32(kv.kernelDtype()), f32(attentionScale));
+            positional(ATTENTION_SEQ_LEN_ARG, b, 1);
         }
     }
+
+    /** Indexes of the position-dependent int arguments in Kernel's signatures (ROPE position, KV_WRITE position, ATTENTION seqLen). */
+    private static final int ROPE_POSITION_ARG = Kernel.ROPE.args().stream().map(Kernel.Arg::name).toList().indexOf("position");
+    private static final int KV_WRITE_POSITION_ARG = Kernel.KV_WRITE.args().stream().map(Kernel.Arg::name).toList().indexOf("position");
+    private static final int ATTENTION_SEQ_LEN_ARG = Kernel.ATTENTION.args().stream().map(Kernel.Arg::name).toList().indexOf("seqLen");
 
     // ---- one kernel per helper ---------------------------------------------------------------
 
@@ -294,15 +437,22 @@ public final class Decoder implements AutoCloseable {
      * y's rows, because the GEMV ABI has no output row stride.
      */
     private void gemv(DeviceWeights.Matrix m, KernelArg bias, DeviceBuffer x, DeviceBuffer y, int batch) throws DeviceException {
-        for (DeviceWeights.Shard sh : m.shards()) {
-            boolean direct = m.shards().size() == 1 || batch == 1;
+        List<DeviceWeights.Shard> shards = m.shards();
+        GemvCall[] calls = gemvCalls.get(m); // one lookup per matrix, not per shard
+        if (calls == null) {
+            calls = new GemvCall[shards.size()];
+            gemvCalls.put(m, calls);
+        }
+        boolean direct = shards.size() == 1 || batch == 1;
+        for (int i = 0; i < shards.size(); i++) {
+            DeviceWeights.Shard sh = shards.get(i);
             if (direct) {
                 // the shard's argument array, built once per (shard, x, y, bias, batch): decode repeats the same launches every token
-                GemvCall call = gemvCalls.get(sh);
+                GemvCall call = calls[i];
                 if (call == null || call.x != x || call.y != y || call.bias != bias || call.batch != batch) {
                     call = new GemvCall(x, y, bias, batch, m.format() == PackedFormat.F32 ? null : gemvArgs(m, sh, bias, x, KernelArg.of(y,
                             (long) sh.rowStart() * Float.BYTES), batch));
-                    gemvCalls.put(sh, call);
+                    calls[i] = call;
                 }
                 if (call.args != null) {
                     launch(gemvKernel(m.format()), call.args);
@@ -332,7 +482,8 @@ public final class Decoder implements AutoCloseable {
     /** A cached GEMV launch of one shard (identity-compared inputs). */
     private record GemvCall(DeviceBuffer x, DeviceBuffer y, KernelArg bias, int batch, KernelArg[] args) {}
 
-    private final java.util.IdentityHashMap<DeviceWeights.Shard, GemvCall> gemvCalls = new java.util.IdentityHashMap<>();
+    /** Per matrix (identity), the cached launch of each of its shards by shard index. */
+    private final java.util.IdentityHashMap<DeviceWeights.Matrix, GemvCall[]> gemvCalls = new java.util.IdentityHashMap<>();
 
     private static Kernel gemvKernel(PackedFormat f) {
         return switch (f) {
@@ -427,6 +578,7 @@ public final class Decoder implements AutoCloseable {
     /** Frees the state, the KV cache and the weights, in reverse order of creation. The device stays open. */
     @Override
     public void close() {
+        closePrograms();
         s.close();
         kv.close();
         w.close();

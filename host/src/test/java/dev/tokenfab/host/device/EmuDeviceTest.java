@@ -117,4 +117,31 @@ class EmuDeviceTest {
             assertThrows(IllegalStateException.class, () -> d.write(b, 0, a.allocate(4)));
         }
     }
+    /** A recorded program replays its launches by one downcall, with a patched int; a closed buffer stops it. */
+    @Test
+    void recordedProgramReplaysWithPatchedScalars() throws Exception {
+        try (EmuDevice d = new EmuDevice(Platform.U55C, Devices.emulationKernels()); Arena a = Arena.ofConfined()) {
+            assertTrue(d.supportsPrograms());
+            DeviceBuffer x = d.allocate(0, 64), y = d.allocate(1, 64), out = d.allocate(2, 64);
+            d.write(x, 0, a.allocateFrom(ValueLayout.JAVA_FLOAT, 1f, 2f, 3f, 4f));
+            d.write(y, 0, a.allocateFrom(ValueLayout.JAVA_FLOAT, 10f, 20f, 30f, 40f));
+            d.startRecording();
+            d.launch(Kernel.ADD, KernelArg.of(x), KernelArg.of(y), KernelArg.of(out), KernelArg.i32(2)); // runs while recorded
+            int nSlot = d.recordedArgSlot(3);
+            d.launch(Kernel.ADD, KernelArg.of(out), KernelArg.of(y), KernelArg.of(out), KernelArg.i32(1));
+            EmuDevice.Program p = d.finishRecording();
+            assertEquals(2, p.commands());
+            MemorySegment host = a.allocate(16);
+            d.read(out, 0, host);
+            assertArrayEquals(new float[] {21f, 22f, 0f, 0f}, host.toArray(ValueLayout.JAVA_FLOAT));
+            p.setInt(nSlot, 4); // the first add now covers 4 floats
+            d.run(p);
+            d.read(out, 0, host);
+            assertArrayEquals(new float[] {21f, 22f, 33f, 44f}, host.toArray(ValueLayout.JAVA_FLOAT));
+            out.close();
+            DeviceException e = assertThrows(DeviceException.class, () -> d.run(p));
+            assertEquals(DeviceException.ErrorCode.BAD_ARGUMENT, e.code());
+            p.close();
+        }
+    }
 }

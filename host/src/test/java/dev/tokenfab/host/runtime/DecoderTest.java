@@ -125,6 +125,59 @@ class DecoderTest {
         }
     }
 
+    /** Per-step logits of three sequences decoded in lockstep (different prompts), with the launch count. */
+    private record Lockstep(float[][][] logits, long launches) {}
+
+    private static Lockstep lockstep(Decoder decoder, int[][] prompts, int steps) throws Exception {
+        int n = prompts.length;
+        List<KvCache.Sequence> seqs = new java.util.ArrayList<>();
+        for (int b = 0; b < n; b++) seqs.add(decoder.kvCache().openSequence());
+        int[] tokens = new int[n], positions = new int[n];
+        for (int b = 0; b < n; b++) tokens[b] = prompts[b][0];
+        float[][][] logits = new float[steps][][];
+        decoder.timeKernels(true);
+        for (int step = 0; step < steps; step++) {
+            logits[step] = decoder.forwardBatch(seqs, tokens, positions);
+            for (int b = 0; b < n; b++) {
+                tokens[b] = positions[b] + 1 < prompts[b].length ? prompts[b][positions[b] + 1] : Sampler.argmax(logits[step][b]);
+                positions[b]++;
+            }
+        }
+        long launches = decoder.kernelLaunches();
+        for (KvCache.Sequence sq : seqs) sq.close();
+        return new Lockstep(logits, launches);
+    }
+
+    /**
+     * The recorded-program path (one tf_exec_program downcall per step after the first) gives the
+     * direct launches' logits bit for bit and issues the same kernels: batch 1 over 20 positions
+     * (a page boundary) and batch 3 in lockstep, every family/format/KV dtype of {@link #packages}.
+     */
+    @ParameterizedTest(name = "{0} {1} kv {2}")
+    @MethodSource("packages")
+    void programLaunchesEqualDirectLaunchesBitForBit(String family, PackedFormat format, Manifest.KvCacheDtype kv) throws Exception {
+        DecoderConfig c = family.equals("llama") ? TestPackages.llama(40) : TestPackages.gpt2(40);
+        Manifest m = TestPackages.write(dir, c, format, kv, 11);
+        try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
+             Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 3))) {
+            assertEquals(Decoder.LaunchMode.PROGRAM, decoder.launchMode(), "the emulated card defaults to programs");
+            for (int[][] prompts : new int[][][] {{{1, 2, 3}}, {{1, 2, 3, 4}, {5, 6}, {9, 8, 7, 6, 5, 4, 3}}}) {
+                decoder.launchMode(Decoder.LaunchMode.DIRECT);
+                Lockstep direct = lockstep(decoder, prompts, 20);
+                decoder.launchMode(Decoder.LaunchMode.PROGRAM);
+                long replays = decoder.programReplays();
+                Lockstep program = lockstep(decoder, prompts, 20);
+                assertEquals(19, decoder.programReplays() - replays, "recorded once, replayed for the other 19 steps");
+                for (int step = 0; step < 20; step++) {
+                    for (int b = 0; b < prompts.length; b++) {
+                        assertArrayEquals(direct.logits()[step][b], program.logits()[step][b], "batch " + prompts.length + " step " + step + " row " + b);
+                    }
+                }
+                assertEquals(direct.launches(), program.launches(), "same kernels issued, batch " + prompts.length);
+            }
+        }
+    }
+
     /**
      * Batched GEMVs read the same weights, but the C-simulation kernels vectorize the batch loop
      * differently from batch 1 (AVX2/AVX-512 clones), so float summation order differs (~2e-5
