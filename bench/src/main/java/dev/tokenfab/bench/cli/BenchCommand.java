@@ -12,7 +12,6 @@ import dev.tokenfab.bench.sut.SystemUnderTest;
 import dev.tokenfab.bench.sut.TokenfabSystem;
 import dev.tokenfab.bench.workload.Workload;
 import dev.tokenfab.host.power.SensorDiscovery;
-import dev.tokenfab.host.power.XrtElectricalSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +23,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import dev.tokenfab.host.cli.SensorOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -84,17 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "prompt token seed (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--powercap-root", description = "RAPL powercap directory (default /sys/class/powercap)")
-    Path powercapRoot;
-
-    @Option(names = "--hwmon-root", description = "hwmon directory (default /sys/class/hwmon)")
-    Path hwmonRoot;
-
-    @Option(names = "--nvml-library", description = "path of libnvidia-ml (default: the driver's libnvidia-ml.so.1)")
-    Path nvmlLibrary;
-
-    @Option(names = "--xrt-json", description = "XRT electrical report file(s) for Alveo board power")
-    List<Path> xrtJson = new ArrayList<>();
+    @Mixin SensorOptions sensors;
 
     @Override
     public Integer call() {
@@ -148,9 +139,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw new BenchException(BenchException.ErrorCode.BAD_OPTION, "--sample-ms must be > 0, --idle-seconds and --baseline-threads >= 0");
         if (!List.of("emu", "xrt", "opencl").contains(device))
             throw new BenchException(BenchException.ErrorCode.BAD_OPTION, "--device " + device + ": allowed emu, xrt, opencl");
-        SensorDiscovery.Config cfg = SensorDiscovery.Config.defaults();
-        cfg = cfg.withRoots(powercapRoot != null ? powercapRoot : cfg.powercapRoot(), hwmonRoot != null ? hwmonRoot : cfg.hwmonRoot())
-                .withNvmlLibrary(nvmlLibrary).withXrt(xrtJson.stream().map(XrtElectricalSource::ofFile).toList());
+        SensorDiscovery.Config cfg;
+        try {
+            cfg = sensors.toConfig();
+        } catch (IllegalArgumentException e) {
+            throw new BenchException(BenchException.ErrorCode.BAD_OPTION, e.getMessage());
+        }
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("package", modelPackage == null ? null : modelPackage.toString());
         options.put("baseline", baseline == null ? null : baseline.toString());

@@ -8,9 +8,7 @@ import dev.tokenfab.host.power.SensorDiscovery;
 import dev.tokenfab.host.power.SensorKind;
 import dev.tokenfab.host.power.SensorStatus;
 import dev.tokenfab.host.power.TimeSource;
-import dev.tokenfab.host.power.XrtElectricalSource;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -21,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,23 +43,7 @@ public final class PowerCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "0", description = "stop watching after this many lines (0 = until interrupted)")
     int count;
 
-    @Option(names = "--powercap-root", description = "RAPL powercap directory (default /sys/class/powercap)")
-    Path powercapRoot;
-
-    @Option(names = "--hwmon-root", description = "hwmon directory (default /sys/class/hwmon)")
-    Path hwmonRoot;
-
-    @Option(names = "--nvml-library", description = "path of libnvidia-ml (default: the driver's libnvidia-ml.so.1)")
-    Path nvmlLibrary;
-
-    @Option(names = "--xrt-json", description = "an XRT electrical report file (xbutil examine -r electrical --format JSON), repeatable")
-    List<Path> xrtJson = new ArrayList<>();
-
-    @Option(names = "--xbutil", description = "AMD's xbutil executable to query each read (needs --bdf); Debian's xbutil does not work")
-    Path xbutil;
-
-    @Option(names = "--bdf", description = "the Alveo card's PCIe address for --xbutil")
-    String bdf;
+    @Mixin SensorOptions sensors;
 
     @Option(names = "--require", split = ",", description = "fail unless these kinds have a sensor: ${COMPLETION-CANDIDATES}")
     List<SensorKind> required = new ArrayList<>();
@@ -73,18 +56,14 @@ public final class PowerCommand implements Callable<Integer> {
             err.println("power: --interval-ms must be > 0 and --count >= 0 (got " + intervalMs + ", " + count + ")");
             return EXIT_UNAVAILABLE;
         }
-        if ((xbutil == null) != (bdf == null)) {
-            err.println("power: --xbutil and --bdf go together");
+        SensorDiscovery.Config cfg;
+        try {
+            cfg = sensors.toConfig();
+        } catch (IllegalArgumentException e) {
+            err.println("power: " + e.getMessage());
             return EXIT_UNAVAILABLE;
         }
-        SensorDiscovery.Config cfg = SensorDiscovery.Config.defaults();
-        if (powercapRoot != null || hwmonRoot != null)
-            cfg = cfg.withRoots(powercapRoot != null ? powercapRoot : cfg.powercapRoot(), hwmonRoot != null ? hwmonRoot : cfg.hwmonRoot());
-        List<XrtElectricalSource> xrt = new ArrayList<>();
-        xrtJson.forEach(p -> xrt.add(XrtElectricalSource.ofFile(p)));
-        if (xbutil != null) xrt.add(XrtElectricalSource.xbutil(xbutil, bdf));
-        cfg = cfg.withNvmlLibrary(nvmlLibrary).withXrt(xrt)
-                .withRequired(required.isEmpty() ? EnumSet.noneOf(SensorKind.class) : EnumSet.copyOf(required));
+        cfg = cfg.withRequired(required.isEmpty() ? EnumSet.noneOf(SensorKind.class) : EnumSet.copyOf(required));
         SensorDiscovery.Found found;
         try {
             found = SensorDiscovery.discover(cfg);
