@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import dev.tokenfab.bench.result.ResultPaths;
 import dev.tokenfab.host.cli.SensorOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -146,8 +147,8 @@ public final class BenchCommand implements Callable<Integer> {
             throw new BenchException(BenchException.ErrorCode.BAD_OPTION, e.getMessage());
         }
         Map<String, Object> options = new LinkedHashMap<>();
-        options.put("package", modelPackage == null ? null : modelPackage.toString());
-        options.put("baseline", baseline == null ? null : baseline.toString());
+        options.put("package", ResultPaths.label(modelPackage));
+        options.put("baseline", ResultPaths.label(baseline));
         options.put("baselineExecutionProvider", baselineEp.name());
         options.put("device", device);
         return new BenchHarness.Settings(Workload.parseList(workloads), List.copyOf(batches),

@@ -52,7 +52,7 @@ public record CardModel(String platform, int batch, double decodeTokensPerSecond
         int batch = (int) number(root, BATCH_KEYS, dataflowJson);
         String platform = PLATFORM_KEYS.stream().map(root::at).filter(n -> !n.isMissingNode() && n.isTextual())
                 .map(JsonNode::asText).findFirst().orElse("unknown platform");
-        return new CardModel(platform, batch, tps, watts, idle, dataflowJson + " estimateModeled (" + platform + ", batch " + batch + ")");
+        return new CardModel(platform, batch, tps, watts, idle, dev.tokenfab.bench.result.ResultPaths.label(dataflowJson) + " estimateModeled (" + platform + ", batch " + batch + ")");
     }
 
     private static double number(JsonNode root, List<String> keys, Path file) throws BenchException {

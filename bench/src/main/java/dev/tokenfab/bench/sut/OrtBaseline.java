@@ -136,7 +136,7 @@ public final class OrtBaseline implements SystemUnderTest {
 
     @Override
     public String description() {
-        return "ONNX Runtime " + onnxRuntimeVersion() + " " + providerUsed + " execution provider, greedy decode of " + model;
+        return "ONNX Runtime " + onnxRuntimeVersion() + " " + providerUsed + " execution provider, greedy decode of " + dev.tokenfab.bench.result.ResultPaths.label(model);
     }
 
     @Override public int vocabularySize() { return vocabularySize; }

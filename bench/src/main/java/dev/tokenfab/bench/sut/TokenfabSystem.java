@@ -54,7 +54,7 @@ public final class TokenfabSystem implements SystemUnderTest {
 
     @Override
     public String description() {
-        return "tokenfab " + engine.deviceDescription() + ", package " + modelPackage
+        return "tokenfab " + engine.deviceDescription() + ", package " + dev.tokenfab.bench.result.ResultPaths.label(modelPackage)
                 + (engine.emulated() ? " (emulated: card figures modeled, host time measured separately)" : "");
     }
 
@@ -93,7 +93,7 @@ public final class TokenfabSystem implements SystemUnderTest {
                 var e = dev.tokenfab.compiler.plan.DataflowPlanner.estimate(pkg.manifest().model(), plan, b,
                         plan.estimateModeled().contextTokens());
                 return new CardModel(base.platform(), b, e.tokensPerSecond(), e.boardWatts(), e.idleWatts(),
-                        modelPackage.resolve("dataflow.json") + " DataflowPlanner.estimate (" + base.platform() + ", batch " + b
+                        dev.tokenfab.bench.result.ResultPaths.label(modelPackage.resolve("dataflow.json")) + " DataflowPlanner.estimate (" + base.platform() + ", batch " + b
                                 + ", context " + plan.estimateModeled().contextTokens() + ")");
             } catch (dev.tokenfab.compiler.CompileException ex) {
                 throw new IllegalStateException("cannot re-open " + modelPackage + " for the batch-" + b + " estimate: " + ex.getMessage(), ex);
