@@ -3,7 +3,6 @@ package dev.tokenfab.cli;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.host.device.DeviceException;
 import java.io.PrintWriter;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,22 +37,18 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         for (Object sub : Commands.all()) cl.addSubcommand(sub);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"))
-                    || List.of(parseResult.originalArgs().toArray(new String[0])).contains("--verbose");
-            return report(ex, commandLine.getErr(), verbose);
+            // --verbose anywhere on the line: Main's own or a subcommand's
+            return report(ex, commandLine.getErr(), parseResult.originalArgs().contains("--verbose"));
         });
         return cl;
     }
 
     static int report(Exception ex, PrintWriter err, boolean verbose) {
-        Throwable shown = ex;
         int code = EXIT_FAILURE;
         if (ex instanceof CompileException) code = EXIT_BAD_INPUT;
         else if (ex instanceof IllegalArgumentException) code = EXIT_BAD_INPUT;
         else if (ex instanceof dev.tokenfab.host.text.TextException) code = EXIT_BAD_INPUT;
-        else if (ex instanceof DeviceException) code = EXIT_FAILURE;
-        String msg = shown.getMessage() == null ? shown.getClass().getSimpleName() : shown.getMessage();
+        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
         String kind = ex instanceof CompileException ce ? ce.code().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                 : ex instanceof DeviceException ? "device"
                 : ex instanceof dev.tokenfab.host.text.TextException ? "tokenizer" : "error";

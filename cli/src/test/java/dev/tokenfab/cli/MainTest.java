@@ -59,6 +59,13 @@ class MainTest {
     }
 
     @Test
+    void verboseAddsTheStackTrace() {
+        Outcome o = run("--verbose", "run", "/nonexistent/x.tfpkg", "--prompt-ids", "1,2");
+        assertEquals(Main.EXIT_BAD_INPUT, o.code(), o.err());
+        assertTrue(o.err().contains("\tat "), o.err());
+    }
+
+    @Test
     void missingPackageForRunIsOneLine() {
         Outcome o = run("run", "/nonexistent/x.tfpkg", "--prompt-ids", "1,2");
         assertTrue(o.code() != 0);
