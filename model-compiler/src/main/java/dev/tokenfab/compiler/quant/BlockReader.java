@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * so the source is read in long sequential runs, never element by element across rows.
  * Not thread-safe: one reader per worker thread.
  */
-final class BlockReader {
+public final class BlockReader {
 
     /** Stored rows per transpose tile: 64 x n floats stays in L2 for n up to a few thousand. */
     static final int TILE_COLS = 64;
@@ -22,6 +22,13 @@ final class BlockReader {
 
     private float[] tile = new float[0];
     private short[] halves = new short[0];
+
+    /** The whole tensor as fp32 [rows * cols] row-major (the logical OUT_IN view). */
+    public static float[] readAll(WeightTensor.Dense t) {
+        float[] out = new float[Math.multiplyExact(t.rows(), t.cols())];
+        new BlockReader().read(t, 0, t.rows(), out);
+        return out;
+    }
 
     /** Fills {@code out[(r - r0) * cols + c]} for r in [r0, r0 + n). */
     void read(WeightTensor.Dense t, int r0, int n, float[] out) {
