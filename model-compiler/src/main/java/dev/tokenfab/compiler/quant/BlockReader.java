@@ -3,6 +3,7 @@ package dev.tokenfab.compiler.quant;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Reads a block of logical rows [r0, r0 + n) x all cols of a dense tensor into a float buffer laid
@@ -19,6 +20,10 @@ public final class BlockReader {
      *  tile rows alias onto 2 sets of a 32 KiB 8-way L1 and thrash; one extra cache line per row spreads
      *  them over all sets (measured: IN_OUT int8 7.8 → see BlockReaderTest/QuantizeBenchmark). */
     static final int TILE_PAD = 16;
+
+    /** ONNX stores tensors little-endian, whatever the host. */
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private float[] tile = new float[0];
     private short[] halves = new short[0];
@@ -55,10 +60,10 @@ public final class BlockReader {
     private void load(WeightTensor.Dense t, long first, float[] dst, int dstIndex, int count) {
         MemorySegment src = t.data();
         switch (t.type()) {
-            case F32 -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, first * 4, dst, dstIndex, count);
+            case F32 -> MemorySegment.copy(src, F32_LE, first * 4, dst, dstIndex, count);
             case F16, BF16 -> {
                 if (halves.length < count) halves = new short[count];
-                MemorySegment.copy(src, ValueLayout.JAVA_SHORT_UNALIGNED, first * 2, halves, 0, count);
+                MemorySegment.copy(src, I16_LE, first * 2, halves, 0, count);
                 if (t.type() == dev.tokenfab.compiler.ir.ElementType.F16) {
                     for (int i = 0; i < count; i++) dst[dstIndex + i] = Float.float16ToFloat(halves[i]);
                 } else {
