@@ -11,6 +11,7 @@ import dev.tokenfab.compiler.ir.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import dev.tokenfab.compiler.pkg.Manifest;
 import dev.tokenfab.compiler.pkg.PackageJson;
+import dev.tokenfab.compiler.plan.DataflowPlan;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.TestModels;
 import java.lang.foreign.ValueLayout;
@@ -51,7 +52,10 @@ class CompilerTest {
         JsonNode opts = PackageJson.mapper().readTree(dir.resolve("out.tfpkg/reports/options.json").toFile());
         assertEquals(CompileOptions.defaults().withInt4(64, false, Manifest.Int4Method.RTN),
                 PackageJson.mapper().treeToValue(opts, CompileOptions.class), "options round-trip through JSON");
-        assertTrue(r.plan().estimateModeled().tokensPerSecond() > 0);
+        DataflowPlan written = PackageJson.mapper().readValue(dir.resolve("out.tfpkg/dataflow.json").toFile(), DataflowPlan.class);
+        assertEquals(r.plan(), written, "the package carries the plan (and modeled estimate) the compile returned");
+        DataflowPlan.EstimateModeled e = r.plan().estimateModeled();
+        assertTrue(e.tokensPerSecond() > 0 && e.tokensPerSecond() <= e.rooflineTokensPerSecond(), e.toString());
     }
 
     private static List<String> iterable(java.util.Iterator<String> it) {

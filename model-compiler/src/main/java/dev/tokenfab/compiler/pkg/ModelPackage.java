@@ -97,7 +97,17 @@ public final class ModelPackage implements AutoCloseable {
         long n = (long) t.rows() * t.cols();
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor " + tensor + " has " + n + " elements: dequantize by row");
         float[] out = new float[(int) n];
-        for (int r = 0; r < t.rows(); r++) System.arraycopy(dequantizeRow(tensor, r), 0, out, r * t.cols(), t.cols());
+        float[] row = new float[t.cols()];
+        for (int i = 0; i < t.shards().size(); i++) {   // shard by shard: parts sliced once, not per row
+            Manifest.Shard s = t.shards().get(i);
+            MemorySegment data = shardPart(tensor, i, PackedFormat.DATA);
+            MemorySegment scales = s.parts().containsKey(PackedFormat.SCALES) ? shardPart(tensor, i, PackedFormat.SCALES) : null;
+            MemorySegment zeros = s.parts().containsKey(PackedFormat.ZEROS) ? shardPart(tensor, i, PackedFormat.ZEROS) : null;
+            for (int r = 0; r < s.rows(); r++) {
+                t.format().dequantizeRow(data, scales, zeros, s.rows(), t.cols(), t.groupSize(), r, row);
+                System.arraycopy(row, 0, out, (s.rowStart() + r) * t.cols(), t.cols());
+            }
+        }
         return out;
     }
 

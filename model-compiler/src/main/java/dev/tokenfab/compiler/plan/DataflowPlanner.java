@@ -270,7 +270,7 @@ public final class DataflowPlanner {
         List<KernelUse> out = new ArrayList<>();
         for (String k : gemvBanks.keySet()) {
             int units = gemvBanks.get(k).size(), l = lanes.get(k);
-            long bram = units * (BRAM36_PER_UNIT + 2 * ceilDiv(gemvMaxCols.get(k) * 4L * options.maxBatch(), BRAM36_BYTES));
+            long bram = units * (BRAM36_PER_UNIT + 2 * Math.ceilDiv(gemvMaxCols.get(k) * 4L * options.maxBatch(), BRAM36_BYTES));
             out.add(new KernelUse(k, units, l, 1, new ResourcesModeled((long) units * l * dspPerLane(k), bram, 0,
                     (long) units * (LUT_PER_UNIT + (long) l * (dspPerLane(k) == DSP_PER_INT_LANE ? LUT_PER_INT_LANE : LUT_PER_FP32_LANE)))));
         }
@@ -291,8 +291,8 @@ public final class DataflowPlanner {
         if (cfg.hasLmHead()) vector.add("tf_argmax");
         for (String k : vector.stream().distinct().toList()) {
             long dsp = k.equals("tf_argmax") || k.startsWith("tf_embed") || k.equals("tf_kv_write") ? 0 : (long) VECTOR_LANES * DSP_PER_FP32_LANE;
-            long uram = k.equals("tf_attention") ? ceilDiv((long) cfg.maxContextTokens() * 4 * cfg.numHeads(), URAM_BYTES) : 0;
-            long bram = BRAM36_PER_UNIT + ceilDiv(Math.max(cfg.hiddenSize(), cfg.intermediateSize()) * 4L * options.maxBatch(), BRAM36_BYTES);
+            long uram = k.equals("tf_attention") ? Math.ceilDiv((long) cfg.maxContextTokens() * 4 * cfg.numHeads(), URAM_BYTES) : 0;
+            long bram = BRAM36_PER_UNIT + Math.ceilDiv(Math.max(cfg.hiddenSize(), cfg.intermediateSize()) * 4L * options.maxBatch(), BRAM36_BYTES);
             out.add(new KernelUse(k, 1, VECTOR_LANES, 1, new ResourcesModeled(dsp, bram, uram,
                     LUT_PER_UNIT + (long) VECTOR_LANES * LUT_PER_FP32_LANE)));
         }
@@ -310,8 +310,6 @@ public final class DataflowPlanner {
     private static int dspPerLane(String gemv) {
         return gemv.equals("tf_gemv_f16") ? DSP_PER_FP32_LANE : DSP_PER_INT_LANE;
     }
-
-    private static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 
     /** Bytes each bank streams per decode step at {@code batch} and {@code context}. */
     private static Map<Integer, Long> bytesReadPerBank(DecoderConfig cfg, List<TensorPlacement> placements, List<KvPool> pools,
@@ -403,7 +401,7 @@ public final class DataflowPlanner {
 
     /** An element-wise/norm/lookup stage; {@code weights} (nullable) is layer 0's tensor, read whole unless lookupBytes > 0. */
     private static Stage vector(Ctx x, String name, String kernel, TensorPlacement weights, int repeat, long elements, long lookupBytes) {
-        long cycles = (ceilDiv(elements, VECTOR_LANES) * x.batch() + VECTOR_STARTUP_CYCLES) * repeat;
+        long cycles = (Math.ceilDiv(elements, VECTOR_LANES) * x.batch() + VECTOR_STARTUP_CYCLES) * repeat;
         long bytes = 0;
         double mem = 0;
         if (weights != null) {
@@ -423,7 +421,7 @@ public final class DataflowPlanner {
         int beatElems = AXI_BEAT_BITS / elemBits;
         int group = cfg.numHeads() / cfg.numKvHeads();
         long poolRead = kvPoolBytes(cfg, kv, x.batch(), context);
-        long cyclesPerLayer = 2 * ceilDiv((long) context * cfg.kvDim() * x.batch(), beatElems) + VECTOR_STARTUP_CYCLES;
+        long cyclesPerLayer = 2 * Math.ceilDiv((long) context * cfg.kvDim() * x.batch(), beatElems) + VECTOR_STARTUP_CYCLES;
         double mem = 0;
         for (int l = 0; l < cfg.numLayers(); l++) {
             Map<Integer, Long> perBank = new HashMap<>();
@@ -453,7 +451,7 @@ public final class DataflowPlanner {
             for (TensorPlacement p : e.getValue()) {
                 PackedShape shape = new PackedShape(p.tensor(), p.format(), p.rows(), p.cols(), p.groupSize(), p.zeroPoints());
                 int maxShardRows = p.shards().stream().mapToInt(ShardPlacement::rows).max().orElse(0);
-                cycles += ceilDiv((long) maxShardRows * p.cols() * x.batch(), lanes) + GEMV_STARTUP_CYCLES;
+                cycles += Math.ceilDiv((long) maxShardRows * p.cols() * x.batch(), lanes) + GEMV_STARTUP_CYCLES;
                 bytes += shape.bytes();
                 Map<Integer, Long> perBank = new HashMap<>();
                 for (ShardPlacement s : p.shards()) perBank.merge(s.bank(), shape.bytes(s.rows()), Long::sum);

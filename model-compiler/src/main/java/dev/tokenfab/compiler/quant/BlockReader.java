@@ -3,6 +3,7 @@ package dev.tokenfab.compiler.quant;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Reads a block of logical rows [r0, r0 + n) x all cols of a dense tensor into a float buffer laid
@@ -11,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * so the source is read in long sequential runs, never element by element across rows.
  * Not thread-safe: one reader per worker thread.
  */
-final class BlockReader {
+public final class BlockReader {
 
     /** Stored rows per transpose tile: 64 x n floats stays in L2 for n up to a few thousand. */
     static final int TILE_COLS = 64;
@@ -20,8 +21,19 @@ final class BlockReader {
      *  them over all sets (measured: IN_OUT int8 7.8 → see BlockReaderTest/QuantizeBenchmark). */
     static final int TILE_PAD = 16;
 
+    /** ONNX stores tensors little-endian, whatever the host. */
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private float[] tile = new float[0];
     private short[] halves = new short[0];
+
+    /** The whole tensor as fp32 [rows * cols] row-major (the logical OUT_IN view). */
+    public static float[] readAll(WeightTensor.Dense t) {
+        float[] out = new float[Math.multiplyExact(t.rows(), t.cols())];
+        new BlockReader().read(t, 0, t.rows(), out);
+        return out;
+    }
 
     /** Fills {@code out[(r - r0) * cols + c]} for r in [r0, r0 + n). */
     void read(WeightTensor.Dense t, int r0, int n, float[] out) {
@@ -48,10 +60,10 @@ final class BlockReader {
     private void load(WeightTensor.Dense t, long first, float[] dst, int dstIndex, int count) {
         MemorySegment src = t.data();
         switch (t.type()) {
-            case F32 -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, first * 4, dst, dstIndex, count);
+            case F32 -> MemorySegment.copy(src, F32_LE, first * 4, dst, dstIndex, count);
             case F16, BF16 -> {
                 if (halves.length < count) halves = new short[count];
-                MemorySegment.copy(src, ValueLayout.JAVA_SHORT_UNALIGNED, first * 2, halves, 0, count);
+                MemorySegment.copy(src, I16_LE, first * 2, halves, 0, count);
                 if (t.type() == dev.tokenfab.compiler.ir.ElementType.F16) {
                     for (int i = 0; i < count; i++) dst[dstIndex + i] = Float.float16ToFloat(halves[i]);
                 } else {

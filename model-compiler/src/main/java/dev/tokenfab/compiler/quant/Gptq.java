@@ -83,12 +83,11 @@ final class Gptq {
 
     /**
      * Quantizes one row with error feedback. {@code w[off..off+cols)} is the original row (unchanged);
-     * {@code work} is scratch of cols floats.
+     * {@code work} is scratch of 2 x cols floats: the error-fed row, then its dequantized values.
      */
     static void q4Row(float[] w, int off, int cols, int groupSize, float[] u, float[] work, byte[] packed,
-                      float[] scales, byte[] zeros, float[] errScale, double[] acc, float[] deq) {
+                      float[] scales, byte[] zeros, float[] errScale, double[] acc) {
         System.arraycopy(w, off, work, 0, cols);
-        byte[] codes = new byte[cols];
         float scale = 0;
         int zero = PackedFormat.Q4_SYMMETRIC_ZERO;
         for (int i = 0; i < cols; i++) {
@@ -113,18 +112,18 @@ final class Gptq {
             }
             float inv = scale == 0 ? 0 : 1 / scale;
             int q = Math.max(0, Math.min(PackedFormat.Q4_MAX_CODE, RowKernels.roundToInt(work[i] * inv) + zero));
-            codes[i] = (byte) q;
+            if ((i & 1) == 0) packed[i / 2] = (byte) q;
+            else packed[i / 2] |= (byte) (q << 4);
             float d = (q - zero) * scale;
-            deq[i] = d;
+            work[cols + i] = d;
             float err = (work[i] - d) / u[i * cols + i];
             int base = i * cols;
             for (int j = i + 1; j < cols; j++) work[j] -= err * u[base + j];
         }
-        for (int i = 0; i < cols; i += 2) packed[i / 2] = (byte) (codes[i] | (codes[i + 1] << 4));
         double sig = 0, e2 = 0;
         for (int c = 0; c < cols; c++) {
             float es = errScale == null ? 1f : errScale[c];
-            double a = w[off + c] * es, e = (w[off + c] - deq[c]) * es;
+            double a = w[off + c] * es, e = (w[off + c] - work[cols + c]) * es;
             sig += a * a;
             e2 += e * e;
         }

@@ -324,9 +324,8 @@ public final class Quantizer {
                     if (w.groupScales.length < groups) { w.groupScales = new float[groups]; w.groupZeros = new byte[groups]; }
                     if (gptqU != null) {
                         if (w.f32.length < 2 * cols) w.f32 = new float[2 * cols];
-                        float[] deq = new float[cols];
                         Gptq.q4Row(w.block, off, cols, g, gptqU, w.f32, w.bytes, w.groupScales,
-                                dst.zeros() == null ? null : w.groupZeros, errScale, acc, deq);
+                                dst.zeros() == null ? null : w.groupZeros, errScale, acc);
                     } else {
                         RowKernels.q4Row(w.block, off, cols, g, ratios, errWeight, errScale, w.bytes, w.groupScales,
                                 dst.zeros() == null ? null : w.groupZeros, acc);

@@ -19,11 +19,9 @@ final class Gpt2Opset24Graph extends GraphContext {
     void build() {
         DecoderIo.declare(g, s);
         int hidden = s.hidden();
-        String wte = toFloat("/transformer/wte", g.weight(w.embedding("transformer.wte.weight")));
-        String tok = g.op("/transformer/wte", "Gather", List.of(wte, DecoderIo.INPUT_IDS));
-        String wpe = toFloat("/transformer/wpe", g.weight(w.positionEmbedding("transformer.wpe.weight")));
-        String pos = g.op("/transformer/wpe", "Gather", List.of(wpe, DecoderIo.POSITION_IDS));
-        String x = g.op("/transformer", "Add", List.of(tok, pos));
+        Gpt2Input in = gpt2Input();
+        String wte = in.wte();
+        String x = in.x();
         String mask = RawParts.causalPaddingMask(g);
         float scale = (float) (1.0 / Math.sqrt(s.headDim()));
         for (int l = 0; l < s.layers(); l++) {

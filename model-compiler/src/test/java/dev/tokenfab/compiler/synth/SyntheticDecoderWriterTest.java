@@ -3,7 +3,6 @@ package dev.tokenfab.compiler.synth;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,9 +21,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class SyntheticDecoderWriterTest {
     private static final long[] PROMPT = {1, 2, 3, 4};
-    /** fp16/bf16 weights are rounded copies of the fp32 ones: logits move by a few 1e-3 relative (bf16 has 8 mantissa bits). */
-    private static final float F16_LOGIT_ABS_TOLERANCE = 0.05f;
-    private static final float BF16_LOGIT_ABS_TOLERANCE = 0.5f;
+    /** fp16/bf16 weights are rounded copies of the fp32 ones: logits move by a few 1e-3 relative (bf16 has 8 mantissa bits).
+     *  Measured on llamaDemo (max |logit| 13): max |dlogit| 0.008 (fp16), 0.069 (bf16); the bounds leave about 2.5x, so
+     *  fp16 weights stored at bf16 precision would fail the fp16 bound. */
+    private static final float F16_LOGIT_ABS_TOLERANCE = 0.02f;
+    private static final float BF16_LOGIT_ABS_TOLERANCE = 0.2f;
 
     @TempDir Path tmp;
 
@@ -185,7 +186,7 @@ class SyntheticDecoderWriterTest {
         CompileException e = assertThrows(CompileException.class,
                 () -> SyntheticDecoderWriter.write(SynthSpec.llamaDemo().build(), file.resolve("sub/m.onnx")));
         assertEquals(CompileException.ErrorCode.IO_ERROR, e.code());
-        assertNotNull(e.getMessage());
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage()); // names the culprit path
         assertNull(SharedModels.resolve("does-not-exist-" + System.nanoTime()));
     }
 }

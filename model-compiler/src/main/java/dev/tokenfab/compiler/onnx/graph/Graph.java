@@ -1,16 +1,13 @@
 package dev.tokenfab.compiler.onnx.graph;
 
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The importer's graph IR: an immutable snapshot of an ONNX graph (or of one after some passes).
@@ -90,29 +87,5 @@ public record Graph(Path source, List<ValueInfo> inputs, List<ValueInfo> outputs
         }
 
         public Optional<Tensor> constant(String value) { return graph.constant(value); }
-
-        /** Values reachable forward from {@code start}, not expanding through nodes in {@code stopAt}. */
-        public Set<String> reachableValues(String start, Set<Node> stopAt) {
-            Set<String> seen = new HashSet<>();
-            ArrayDeque<String> work = new ArrayDeque<>();
-            work.add(start);
-            seen.add(start);
-            while (!work.isEmpty()) {
-                String v = work.poll();
-                for (Node c : consumers(v)) {
-                    if (stopAt.contains(c)) continue;
-                    for (String o : c.outputs()) if (!o.isEmpty() && seen.add(o)) work.add(o);
-                }
-            }
-            return seen;
-        }
-
-        public Set<Node> reachableNodes(String start, Set<Node> stopAt) {
-            Set<Node> out = new HashSet<>();
-            for (String v : reachableValues(start, stopAt)) {
-                for (Node c : consumers(v)) if (!stopAt.contains(c)) out.add(c);
-            }
-            return out;
-        }
     }
 }
