@@ -1,5 +1,6 @@
-// Scalar numerics shared by the kernels: exact IEEE binary16 <-> binary32 conversion written
-// branch-free (selects only) so that loops over it vectorize on the CPU and pipeline in HLS.
+// Numerics shared by the kernels: exact IEEE binary16 <-> binary32 conversion written branch-free
+// (selects only) so that loops over it vectorize on the CPU and pipeline in HLS, and the lane-split
+// row reduction of the normalization kernels.
 #ifndef TF_NUMERIC_H
 #define TF_NUMERIC_H
 #include <cstdint>
@@ -49,6 +50,25 @@ TF_INLINE uint16_t floatToHalf(float f) {
     const uint32_t special = u > kF32Inf ? 0x7e00u : 0x7c00u;
     const uint32_t o = u >= kF16Overflow ? special : (u < kF16MinNormal ? subnormal : normal);
     return static_cast<uint16_t>(o | (sign >> 16));
+}
+
+// sum_i f(x[i]) over nElems values with kMacLanes independent partial sums (hides the fp32 add
+// latency, see kMacLanes). Shared by tf_rmsnorm (sum of squares) and tf_layernorm (sum, centered sums).
+template <typename F>
+TF_INLINE float laneSum(const float* x, int32_t nElems, F f) {
+    float acc[kMacLanes] = {};
+    int32_t i = 0;
+LaneSum_Beats:
+    for (; i + kMacLanes <= nElems; i += kMacLanes) {
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = kMaxNormElems / kMacLanes
+#pragma HLS PIPELINE II = 1
+        for (int l = 0; l < kMacLanes; ++l) acc[l] += f(x[i + l]);
+    }
+LaneSum_Tail:
+    for (; i < nElems; ++i) acc[0] += f(x[i]);
+    float s = 0.0f;
+    for (int l = 0; l < kMacLanes; ++l) s += acc[l];
+    return s;
 }
 
 }  // namespace tf

@@ -30,19 +30,10 @@ int main() {
                 const auto x = rng.floats(size_t(batch) * cols, -2.0f, 2.0f);
                 std::vector<float> y(size_t(batch) * rows, -999.0f);
                 tf_gemv_f16(w.data(), withBias ? bias.data() : nullptr, x.data(), y.data(), rows, cols, batch);
-                std::vector<double> expected(y.size()), mag(y.size());
-                for (int b = 0; b < batch; ++b) {
-                    for (int r = 0; r < rows; ++r) {
-                        double s = 0, m = 0;
-                        for (int c = 0; c < cols; ++c) {
-                            const double t = tb::halfToDouble(w[size_t(r) * cols + c]) * x[size_t(b) * cols + c];
-                            s += t;
-                            m += std::fabs(t);
-                        }
-                        expected[size_t(b) * rows + r] = s + (withBias ? bias[r] : 0.0);
-                        mag[size_t(b) * rows + r] = m + 1.0;
-                    }
-                }
+                std::vector<double> expected, mag;
+                tb::gemvReference(
+                    rows, cols, batch, [&](int r, int c) { return tb::halfToDouble(w[size_t(r) * cols + c]); },
+                    x.data(), withBias ? bias.data() : nullptr, expected, mag);
                 const std::string name = std::to_string(rows) + "x" + std::to_string(cols) + " batch " +
                                          std::to_string(batch) + (withBias ? " bias" : "");
                 check.close(name.c_str(), expected, y.data(), mag, kAbsTol, kRelTol);

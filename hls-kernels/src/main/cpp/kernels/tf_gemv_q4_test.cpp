@@ -36,23 +36,17 @@ int main() {
                 std::vector<float> y(size_t(batch) * s.rows, -999.0f);
                 tf_gemv_q4(w.data(), scales.data(), withZeros ? zeros.data() : nullptr, withBias ? bias.data() : nullptr,
                            x.data(), y.data(), s.rows, s.cols, s.group, batch);
-                std::vector<double> expected(y.size()), mag(y.size());
-                for (int b = 0; b < batch; ++b) {
-                    for (int r = 0; r < s.rows; ++r) {
-                        double acc = 0, m = 0;
-                        for (int c = 0; c < s.cols; ++c) {
-                            const uint8_t byte = w[size_t(r) * rowBytes + c / 2];
-                            const int q = (c % 2 == 0) ? (byte & 15) : (byte >> 4);
-                            const int g = c / s.group;
-                            const int z = withZeros ? zeros[size_t(r) * groups + g] : 8;
-                            const double t = double(q - z) * scales[size_t(r) * groups + g] * x[size_t(b) * s.cols + c];
-                            acc += t;
-                            m += std::fabs(t);
-                        }
-                        expected[size_t(b) * s.rows + r] = acc + (withBias ? bias[r] : 0.0);
-                        mag[size_t(b) * s.rows + r] = m + 1.0;
-                    }
-                }
+                std::vector<double> expected, mag;
+                // Q4_GROUP decoded from the format definition: low nibble first, zero point 8 when absent.
+                const auto weight = [&](int r, int c) {
+                    const uint8_t byte = w[size_t(r) * rowBytes + c / 2];
+                    const int q = (c % 2 == 0) ? (byte & 15) : (byte >> 4);
+                    const int g = c / s.group;
+                    const int z = withZeros ? zeros[size_t(r) * groups + g] : 8;
+                    return double(q - z) * scales[size_t(r) * groups + g];
+                };
+                tb::gemvReference(s.rows, s.cols, batch, weight, x.data(), withBias ? bias.data() : nullptr, expected,
+                                  mag);
                 const std::string name = std::to_string(s.rows) + "x" + std::to_string(s.cols) + " g" +
                                          std::to_string(s.group) + " batch " + std::to_string(batch) +
                                          (withZeros ? " zeros" : "") + (withBias ? " bias" : "");

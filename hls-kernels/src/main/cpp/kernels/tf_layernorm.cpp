@@ -3,28 +3,7 @@
 // centered variance (numerically safer than E[x^2] - mean^2), then the affine output.
 #include "tokenfab_kernels.h"
 #include "tf_hls.h"
-
-namespace {
-constexpr int kNormLanes = tf::kMacLanes;
-
-// Sum of f(x[i]) with kNormLanes independent partial sums.
-template <typename F>
-TF_INLINE float laneSum(const float* xr, int32_t nElems, F f) {
-    float acc[kNormLanes] = {};
-    int32_t i = 0;
-LayerNorm_Sum:
-    for (; i + kNormLanes <= nElems; i += kNormLanes) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxNormElems / kNormLanes
-#pragma HLS PIPELINE II = 1
-        for (int l = 0; l < kNormLanes; ++l) acc[l] += f(xr[i + l]);
-    }
-LayerNorm_SumTail:
-    for (; i < nElems; ++i) acc[0] += f(xr[i]);
-    float s = 0.0f;
-    for (int l = 0; l < kNormLanes; ++l) s += acc[l];
-    return s;
-}
-}  // namespace
+#include "tf_numeric.h"
 
 extern "C" void tf_layernorm(const float* x, const float* weight, const float* bias, float* y, int32_t nElems,
                              float eps, int32_t batch) {
@@ -43,9 +22,9 @@ LayerNorm_Rows:
         const float* xr = x + static_cast<int64_t>(b) * nElems;
         float* yr = y + static_cast<int64_t>(b) * nElems;
         const float n = static_cast<float>(nElems);
-        const float mean0 = laneSum(xr, nElems, [](float v) { return v; }) / n;
-        const float sumD = laneSum(xr, nElems, [mean0](float v) { return v - mean0; });
-        const float sumD2 = laneSum(xr, nElems, [mean0](float v) { return (v - mean0) * (v - mean0); });
+        const float mean0 = tf::laneSum(xr, nElems, [](float v) { return v; }) / n;
+        const float sumD = tf::laneSum(xr, nElems, [mean0](float v) { return v - mean0; });
+        const float sumD2 = tf::laneSum(xr, nElems, [mean0](float v) { return (v - mean0) * (v - mean0); });
         // The mean is kept as mean0 + meanCorr and never rounded to one fp32 value: x - mean0 is
         // exact for x near the mean (Sterbenz), so the output keeps its precision when |mean| >> std.
         const float meanCorr = sumD / n;

@@ -1,13 +1,9 @@
 // tf_rmsnorm: y[b][i] = x[b][i] / sqrt(mean_i(x[b][i]^2) + eps) * weight[i] (Llama RMSNorm; the
 // ONNX RMSNormalization / SimplifiedLayerNormalization semantics with scale = weight).
-// Two passes per row over an on-chip copy: sum of squares, then scale.
+// Two passes per row over x: sum of squares (tf::laneSum), then scale.
 #include "tokenfab_kernels.h"
 #include "tf_hls.h"
-
-namespace {
-// Partial sums for the sum of squares (see tf::kMacLanes: hides the fp32 add latency).
-constexpr int kNormLanes = tf::kMacLanes;
-}  // namespace
+#include "tf_numeric.h"
 
 extern "C" void tf_rmsnorm(const float* x, const float* weight, float* y, int32_t nElems, float eps, int32_t batch) {
 #pragma HLS INTERFACE m_axi port = x offset = slave bundle = gmem0
@@ -23,18 +19,7 @@ RmsNorm_Rows:
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxBatch
         const float* xr = x + static_cast<int64_t>(b) * nElems;
         float* yr = y + static_cast<int64_t>(b) * nElems;
-        float acc[kNormLanes] = {};
-        int32_t i = 0;
-    RmsNorm_SumSq:
-        for (; i + kNormLanes <= nElems; i += kNormLanes) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxNormElems / kNormLanes
-#pragma HLS PIPELINE II = 1
-            for (int l = 0; l < kNormLanes; ++l) acc[l] += xr[i + l] * xr[i + l];
-        }
-    RmsNorm_SumSqTail:
-        for (; i < nElems; ++i) acc[0] += xr[i] * xr[i];
-        float ss = 0.0f;
-        for (int l = 0; l < kNormLanes; ++l) ss += acc[l];
+        const float ss = tf::laneSum(xr, nElems, [](float v) { return v * v; });
         const float inv = 1.0f / hls::sqrt(ss / static_cast<float>(nElems) + eps);
     RmsNorm_Scale:
         for (int32_t k = 0; k < nElems; ++k) {

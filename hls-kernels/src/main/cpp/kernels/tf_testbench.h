@@ -85,6 +85,29 @@ private:
     int failures_ = 0;
 };
 
+// Double-precision GEMV reference shared by the GEMV testbenches: expected[b][r] =
+// sum_c weight(r, c) * x[b][c] + (bias ? bias[r] : 0), with weight(r, c) the dequantized weight
+// computed by the testbench from its own decoding (never the kernel's), and mag[b][r] = sum_c
+// |term| + 1, the scale for Checker::close.
+template <typename WeightAt>
+void gemvReference(int rows, int cols, int batch, WeightAt weight, const float* x, const float* bias,
+                   std::vector<double>& expected, std::vector<double>& mag) {
+    expected.assign(size_t(batch) * rows, 0.0);
+    mag.assign(size_t(batch) * rows, 0.0);
+    for (int b = 0; b < batch; ++b) {
+        for (int r = 0; r < rows; ++r) {
+            double s = 0, m = 0;
+            for (int c = 0; c < cols; ++c) {
+                const double t = weight(r, c) * x[size_t(b) * cols + c];
+                s += t;
+                m += std::fabs(t);
+            }
+            expected[size_t(b) * rows + r] = s + (bias != nullptr ? bias[r] : 0.0);
+            mag[size_t(b) * rows + r] = m + 1.0;
+        }
+    }
+}
+
 // Reference binary16 decode written from the IEEE 754 definition (independent of tf_numeric.h).
 inline double halfToDouble(uint16_t h) {
     const int sign = (h >> 15) & 1;

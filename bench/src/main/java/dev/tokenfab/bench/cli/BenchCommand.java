@@ -156,20 +156,28 @@ public final class BenchCommand implements Callable<Integer> {
                 pricePerKwh == null ? Double.NaN : pricePerKwh, pue, cfg, seed, options);
     }
 
-    /** The headline table: one line per system × workload × batch, each figure with its basis. */
+    /**
+     * The headline table: one line per system × workload × batch, each figure with its basis and a
+     * note number; the notes below the table say on what it was measured, from what it was modeled,
+     * or why it is unavailable (the figure's source, as in bench.json).
+     */
     static void print(BenchRun run, PrintWriter out) {
         out.printf(Locale.ROOT, "%-22s %-26s %5s  %-24s %-24s %-24s %-22s%n", "system", "workload", "batch",
                 "tokens/s", "W", "tokens/J", "TTFT ms");
+        Map<String, Integer> notes = new LinkedHashMap<>();
         for (ResultRow r : run.results()) {
             out.printf(Locale.ROOT, "%-22s %-26s %5d  %-24s %-24s %-24s %-22s%n", r.system(), r.workload(), r.batch(),
-                    cell(r.figure("tokensPerSecond")), cell(r.figure("averageWatts")), cell(r.figure("tokensPerJoule")),
-                    cell(r.figure("timeToFirstTokenMs")));
+                    cell(r.figure("tokensPerSecond"), notes), cell(r.figure("averageWatts"), notes),
+                    cell(r.figure("tokensPerJoule"), notes), cell(r.figure("timeToFirstTokenMs"), notes));
         }
+        notes.forEach((note, n) -> out.println("[" + n + "] " + note));
         for (SystemInfo s : run.systems()) if (!s.available()) out.println(s.name() + ": unavailable: " + s.unavailableReason());
     }
 
-    private static String cell(Figure f) {
-        if (!f.available()) return "n/a";
-        return String.format(Locale.ROOT, "%.4g %s", f.value(), f.basis() == Figure.Basis.MODELED ? "(modeled)" : "(measured)");
+    private static String cell(Figure f, Map<String, Integer> notes) {
+        int n = notes.computeIfAbsent(f.basis().name().toLowerCase(Locale.ROOT) + ": " + f.source(), k -> notes.size() + 1);
+        if (!f.available()) return "n/a [" + n + "]";
+        return String.format(Locale.ROOT, "%.4g %s [%d]", f.value(),
+                f.basis() == Figure.Basis.MODELED ? "(modeled)" : "(measured)", n);
     }
 }

@@ -17,7 +17,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -66,13 +65,10 @@ public class OpenClGemvBench {
 
     @Setup(Level.Trial)
     public void makeInputs() {
-        SplittableRandom rnd = new SplittableRandom(42);
-        w = new byte[dim * dim];
-        for (int i = 0; i < w.length; i++) w[i] = (byte) (rnd.nextInt(255) - 127);
-        scales = new float[dim];
-        for (int r = 0; r < dim; r++) scales[r] = 0.01f + rnd.nextInt(100) * 1e-4f;
-        x = new float[batch * dim];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        Q8GemvInputs in = Q8GemvInputs.random(dim, batch);
+        w = in.w();
+        scales = in.scales();
+        x = in.x();
     }
 
     /** Counts weight bytes streamed, so JMH prints bytes per second next to the rate (JMHSample_23). */

@@ -56,7 +56,9 @@ class BenchCommandTest {
                 "--powercap-root", dir.resolve("none").toString(), "--hwmon-root", fakeHwmon(dir).toString(),
                 "--nvml-library", dir.resolve("libnvidia-ml.so.1").toString());
         assertEquals(0, r.exit(), r.err() + r.out());
-        assertTrue(r.out().contains("ort-cpu") && r.out().contains("(measured)"), r.out());
+        assertTrue(r.out().contains("ort-cpu") && r.out().contains("(measured) [1]"), r.out());
+        // Every basis in the table is explained below it: on what it was measured.
+        assertTrue(r.out().contains("\n[1] measured: host wall clock"), r.out());
 
         BenchRun run = ReportWriter.read(out.resolve(ReportWriter.JSON_FILE));
         assertTrue(Files.size(out.resolve(ReportWriter.HTML_FILE)) > 0);
@@ -110,7 +112,7 @@ class BenchCommandTest {
         assertTrue(w.source().contains("no measured power sensor") && w.source().contains("nope.so cannot be loaded"), w.source());
         assertFalse(row.figure("tokensPerJoule").available());
         assertFalse(row.figure("costPerMillionTokens").available());
-        assertTrue(r.out().contains("n/a"), r.out());
+        assertTrue(r.out().contains("n/a [") && r.out().contains("] unavailable: "), r.out());
     }
 
     @Test
