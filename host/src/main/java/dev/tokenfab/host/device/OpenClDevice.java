@@ -206,7 +206,7 @@ public final class OpenClDevice implements Device {
     }
 
     private static void checkRange(ClBuffer b, long offsetBytes, long sizeBytes) throws DeviceException {
-        if (offsetBytes < 0 || offsetBytes + sizeBytes > b.sizeBytes)
+        if (offsetBytes < 0 || sizeBytes < 0 || offsetBytes > b.sizeBytes - sizeBytes) // no offset + size: it overflows
             throw new DeviceException(ErrorCode.OUT_OF_RANGE, sizeBytes + " bytes at offset " + offsetBytes + " outside the " + b.sizeBytes + "-byte buffer");
     }
 

@@ -138,6 +138,7 @@ class OpenClDeviceTest {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment half = a.allocate(JAVA_SHORT, 1);
                 assertEquals(ErrorCode.OUT_OF_RANGE, assertThrows(DeviceException.class, () -> d.write(out, 4095, half)).code());
+                assertEquals(ErrorCode.OUT_OF_RANGE, assertThrows(DeviceException.class, () -> d.write(out, Long.MAX_VALUE, half)).code());
             }
         }
     }
