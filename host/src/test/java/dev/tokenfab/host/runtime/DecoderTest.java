@@ -10,6 +10,7 @@ import dev.tokenfab.compiler.pkg.Manifest;
 import dev.tokenfab.compiler.pkg.PackedFormat;
 import dev.tokenfab.compiler.verify.ReferenceDecoder;
 import dev.tokenfab.host.device.Device;
+import dev.tokenfab.host.device.DeviceException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -222,6 +223,20 @@ class DecoderTest {
             b.close();
             assertEquals(1, decoder.kvCache().pages().freePages());
             a.close();
+        }
+    }
+
+    @Test
+    void f32MatricesAreRefusedNamingTheTensor() throws Exception {
+        DecoderConfig c = TestPackages.llama(16);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.F32, Manifest.KvCacheDtype.FP16, 5);
+        try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
+             Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1));
+             KvCache.Sequence seq = decoder.kvCache().openSequence()) {
+            DeviceException e = assertThrows(DeviceException.class, () -> decoder.forward(seq, 1, 0));
+            assertEquals(DeviceException.ErrorCode.BAD_ARGUMENT, e.code());
+            assertTrue(e.getMessage().contains("is F32: no GEMV kernel reads F32 matrices"), e.getMessage());
+            assertTrue(e.getMessage().contains("tensor layers.0.attn.wq "), e.getMessage());
         }
     }
 
