@@ -206,7 +206,7 @@ public final class OpenClDevice implements Device {
     }
 
     private static void checkRange(ClBuffer b, long offsetBytes, long sizeBytes) throws DeviceException {
-        if (offsetBytes < 0 || offsetBytes + sizeBytes > b.sizeBytes)
+        if (offsetBytes < 0 || sizeBytes < 0 || offsetBytes > b.sizeBytes - sizeBytes) // no offset + size: it overflows
             throw new DeviceException(ErrorCode.OUT_OF_RANGE, sizeBytes + " bytes at offset " + offsetBytes + " outside the " + b.sizeBytes + "-byte buffer");
     }
 
@@ -247,6 +247,14 @@ public final class OpenClDevice implements Device {
         }
     }
 
+    private static String where(Kernel kernel, Kernel.Arg a, int i) {
+        return kernel.symbol() + "." + a.name() + " (argument " + i + ")";
+    }
+
+    private static DeviceException badKind(Kernel kernel, Kernel.Arg a, int i, String got) {
+        return new DeviceException(ErrorCode.BAD_ARGUMENT, where(kernel, a, i) + " is " + a.kind() + ", got " + got);
+    }
+
     /** Work-items of one launch: one per output element. */
     static long globalSize(Kernel k, KernelArg[] args) {
         int idx = 0;
@@ -276,17 +284,17 @@ public final class OpenClDevice implements Device {
             cl_kernel k = kernels.computeIfAbsent(kernel, kk -> clCreateKernel(program, kk.symbol(), null));
             for (int i = 0; i < args.length; i++) {
                 Kernel.Arg a = sig.get(i);
-                String where = kernel.symbol() + "." + a.name() + " (argument " + i + ")";
+                // where(...) builds the error context only on a failure path: this loop runs for every argument of every launch
                 switch (args[i]) {
                     case KernelArg.Buffer(DeviceBuffer db, long off) -> {
-                        if (a.kind() != Kernel.ArgKind.POINTER) throw new DeviceException(ErrorCode.BAD_ARGUMENT, where + " is " + a.kind() + ", got a buffer");
-                        ClBuffer b = own(db, where);
+                        if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(kernel, a, i, "a buffer");
+                        ClBuffer b = db instanceof ClBuffer c && c.owner() == this && !c.released ? c : own(db, where(kernel, a, i));
                         cl_mem mem = b.mem;
                         if (off != 0) {
                             if (off < 0 || off >= b.sizeBytes)
-                                throw new DeviceException(ErrorCode.OUT_OF_RANGE, where + ": offset " + off + " outside the " + b.sizeBytes + "-byte buffer");
+                                throw new DeviceException(ErrorCode.OUT_OF_RANGE, where(kernel, a, i) + ": offset " + off + " outside the " + b.sizeBytes + "-byte buffer");
                             if (off % baseAddrAlignBytes != 0)
-                                throw new DeviceException(ErrorCode.OUT_OF_RANGE, where + ": offset " + off + " is not a multiple of the device's "
+                                throw new DeviceException(ErrorCode.OUT_OF_RANGE, where(kernel, a, i) + ": offset " + off + " is not a multiple of the device's "
                                         + baseAddrAlignBytes + "-byte sub-buffer alignment");
                             cl_buffer_region region = new cl_buffer_region(off, b.sizeBytes - off);
                             mem = clCreateSubBuffer(b.mem, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, region, null);
@@ -294,9 +302,18 @@ public final class OpenClDevice implements Device {
                         }
                         clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(mem));
                     }
-                    case KernelArg.Null() -> clSetKernelArg(k, i, Sizeof.cl_mem, null);
-                    case KernelArg.I32(int v) -> clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
-                    case KernelArg.F32(float v) -> clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                    case KernelArg.Null() -> {
+                        if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(kernel, a, i, "a null pointer");
+                        clSetKernelArg(k, i, Sizeof.cl_mem, null);
+                    }
+                    case KernelArg.I32(int v) -> {
+                        if (a.kind() != Kernel.ArgKind.INT) throw badKind(kernel, a, i, "an int");
+                        clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+                    }
+                    case KernelArg.F32(float v) -> {
+                        if (a.kind() != Kernel.ArgKind.FLOAT) throw badKind(kernel, a, i, "a float");
+                        clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                    }
                 }
             }
             long global = globalSize(kernel, args);

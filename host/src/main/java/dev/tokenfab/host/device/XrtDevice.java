@@ -391,7 +391,8 @@ public final class XrtDevice implements Device {
             switch (args[i]) {
                 case KernelArg.Buffer(DeviceBuffer db, long off) -> {
                     if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where(kernel, a, i), a, "a buffer");
-                    XrtBuffer b = own(db, where(kernel, a, i));
+                    // the message is built only when the buffer is refused: this runs for every pointer of every launch
+                    XrtBuffer b = db instanceof XrtBuffer x && x.owner() == this && !x.bo.isClosed() ? x : own(db, where(kernel, a, i));
                     int group = groupOfBank[b.bank];
                     if (!wiring.get(kernel).get(i).contains(group))
                         throw new DeviceException(ErrorCode.BAD_BANK, where(kernel, a, i) + " is wired to memory " + tags(image.banksOf(kernel.symbol(), i))

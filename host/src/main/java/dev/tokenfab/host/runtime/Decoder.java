@@ -437,6 +437,9 @@ public final class Decoder implements AutoCloseable {
      * y's rows, because the GEMV ABI has no output row stride.
      */
     private void gemv(DeviceWeights.Matrix m, KernelArg bias, DeviceBuffer x, DeviceBuffer y, int batch) throws DeviceException {
+        if (m.format() == PackedFormat.F32) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "tensor " + m.name()
+                + " is F32: no GEMV kernel reads F32 matrices; compile the package with fp16, int8 or int4 weights");
+        Kernel kernel = gemvKernel(m.format());
         List<DeviceWeights.Shard> shards = m.shards();
         GemvCall[] calls = gemvCalls.get(m); // one lookup per matrix, not per shard
         if (calls == null) {
@@ -450,31 +453,16 @@ public final class Decoder implements AutoCloseable {
                 // the shard's argument array, built once per (shard, x, y, bias, batch): decode repeats the same launches every token
                 GemvCall call = calls[i];
                 if (call == null || call.x != x || call.y != y || call.bias != bias || call.batch != batch) {
-                    call = new GemvCall(x, y, bias, batch, m.format() == PackedFormat.F32 ? null : gemvArgs(m, sh, bias, x, KernelArg.of(y,
-                            (long) sh.rowStart() * Float.BYTES), batch));
+                    call = new GemvCall(x, y, bias, batch, gemvArgs(m, sh, bias, x, KernelArg.of(y, (long) sh.rowStart() * Float.BYTES), batch));
                     calls[i] = call;
                 }
-                if (call.args != null) {
-                    launch(gemvKernel(m.format()), call.args);
-                    continue;
-                }
+                launch(kernel, call.args);
+                continue;
             }
-            KernelArg out = direct ? KernelArg.of(y, (long) sh.rowStart() * Float.BYTES) : arg(s.scratch);
-            KernelArg shardBias = bias instanceof KernelArg.Buffer(DeviceBuffer b, long off)
-                    ? KernelArg.of(b, off + (long) sh.rowStart() * Float.BYTES) : bias;
-            switch (m.format()) {
-                case Q8_CHANNEL -> launch(Kernel.GEMV_Q8, sh.data(), sh.scales(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch));
-                case Q4_GROUP -> launch(Kernel.GEMV_Q4, sh.data(), sh.scales(), sh.zeros(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()),
-                        i32(m.groupSize()), i32(batch));
-                case F16 -> launch(Kernel.GEMV_F16, sh.data(), shardBias, arg(x), out, i32(sh.rows()), i32(m.cols()), i32(batch));
-                case F32 -> throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "tensor " + m.name()
-                        + " is F32: no GEMV kernel reads F32 matrices; compile the package with fp16, int8 or int4 weights");
-            }
-            if (!direct) {
-                for (int b = 0; b < batch; b++) {
-                    launch(Kernel.ADD, KernelArg.of(s.scratch, (long) b * sh.rows() * Float.BYTES), arg(s.zeros),
-                            KernelArg.of(y, ((long) b * m.rows() + sh.rowStart()) * Float.BYTES), i32(sh.rows()));
-                }
+            launch(kernel, gemvArgs(m, sh, bias, x, arg(s.scratch), batch));
+            for (int b = 0; b < batch; b++) {
+                launch(Kernel.ADD, KernelArg.of(s.scratch, (long) b * sh.rows() * Float.BYTES), arg(s.zeros),
+                        KernelArg.of(y, ((long) b * m.rows() + sh.rowStart()) * Float.BYTES), i32(sh.rows()));
             }
         }
     }

@@ -32,9 +32,6 @@ public final class Generator {
             for (int i = 1; i < tokenNanos.length; i++) sum += tokenNanos[i];
             return (tokenNanos.length - 1) * 1e9 / sum;
         }
-
-        /** Mean measured host wall time per generated token from the second on, in milliseconds. */
-        public double measuredMillisPerToken() { return 1000.0 / measuredTokensPerSecond(); }
     }
 
     private final Decoder decoder;

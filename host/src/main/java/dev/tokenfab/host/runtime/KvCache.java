@@ -208,9 +208,6 @@ public final class KvCache implements AutoCloseable {
 
         public DeviceBuffer pageTableBuffer() { checkOpen(); return pageTableBuffer; }
 
-        /** Positions this sequence can hold without another page. */
-        public int capacityTokens() { return pageCount * pageTokens; }
-
         void checkOpen() {
             if (closed) throw new IllegalStateException("KvCache.Sequence " + id + " is closed");
         }

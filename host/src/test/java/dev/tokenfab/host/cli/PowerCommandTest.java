@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.tokenfab.host.power.Fixtures;
 import picocli.CommandLine;
 
 /** The power command over the fake sysfs tree and XRT fixture (no GPU: NVML pointed at a missing library). */
@@ -26,27 +25,11 @@ class PowerCommandTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
-    static Path sysfs(Path dir) throws Exception {
-        Path src = Path.of(PowerCommandTest.class.getResource("/power/sysfs").toURI());
-        try (Stream<Path> s = Files.walk(src)) {
-            for (Path p : s.toList()) {
-                Path dst = dir.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(dst);
-                else Files.copy(p, dst);
-            }
-        }
-        return dir;
-    }
-
-    static String xrt() throws Exception {
-        return Path.of(PowerCommandTest.class.getResource("/power/xrt/u280-electrical.json").toURI()).toString();
-    }
-
     @Test
     void listsAvailableAndUnavailableSensorsWithReasons(@TempDir Path dir) throws Exception {
-        Path root = sysfs(dir);
+        Path root = Fixtures.sysfsCopy(dir);
         Run r = run("--powercap-root", root.resolve("powercap").toString(), "--hwmon-root", root.resolve("hwmon").toString(),
-                "--nvml-library", dir.resolve("no-libnvidia-ml.so.1").toString(), "--xrt-json", xrt());
+                "--nvml-library", dir.resolve("no-libnvidia-ml.so.1").toString(), "--xrt-json", Fixtures.resource("xrt/u280-electrical.json").toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("available sensors: 4"), r.out());
         assertTrue(r.out().contains("rapl:package-0") && r.out().contains("rapl:0:1:dram")
@@ -58,9 +41,9 @@ class PowerCommandTest {
 
     @Test
     void watchPrintsCountLinesOfLiveWatts(@TempDir Path dir) throws Exception {
-        Path root = sysfs(dir);
+        Path root = Fixtures.sysfsCopy(dir);
         Run r = run("--powercap-root", root.resolve("powercap").toString(), "--hwmon-root", root.resolve("hwmon").toString(),
-                "--nvml-library", dir.resolve("none.so").toString(), "--xrt-json", xrt(), "--watch", "--interval-ms", "20", "--count", "3");
+                "--nvml-library", dir.resolve("none.so").toString(), "--xrt-json", Fixtures.resource("xrt/u280-electrical.json").toString(), "--watch", "--interval-ms", "20", "--count", "3");
         assertEquals(0, r.exit(), r.err());
         long lines = r.out().lines().filter(l -> l.startsWith("t=")).count();
         assertEquals(3, lines, r.out());

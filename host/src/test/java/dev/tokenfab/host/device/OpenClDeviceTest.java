@@ -131,6 +131,9 @@ class OpenClDeviceTest {
             var mis = assertThrows(DeviceException.class, () -> d.launch(Kernel.ADD, KernelArg.of(buf, 4), KernelArg.of(buf), KernelArg.of(out), KernelArg.i32(4)));
             assertEquals(ErrorCode.OUT_OF_RANGE, mis.code());
             assertTrue(mis.getMessage().contains("not a multiple"), mis.getMessage());
+            var kind = assertThrows(DeviceException.class, () -> d.launch(Kernel.ADD, KernelArg.of(buf), KernelArg.i32(0), KernelArg.of(out), KernelArg.i32(4)));
+            assertEquals(ErrorCode.BAD_ARGUMENT, kind.code());
+            assertTrue(kind.getMessage().contains("tf_add.b (argument 1) is POINTER, got an int"), kind.getMessage());
             var unported = assertThrows(DeviceException.class, () -> d.launch(Kernel.ARGMAX, KernelArg.of(buf), KernelArg.i32(4)));
             assertEquals(ErrorCode.BAD_BINARY, unported.code());
             assertTrue(unported.getMessage().contains("tf_argmax has no OpenCL C port"), unported.getMessage());
@@ -138,6 +141,7 @@ class OpenClDeviceTest {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment half = a.allocate(JAVA_SHORT, 1);
                 assertEquals(ErrorCode.OUT_OF_RANGE, assertThrows(DeviceException.class, () -> d.write(out, 4095, half)).code());
+                assertEquals(ErrorCode.OUT_OF_RANGE, assertThrows(DeviceException.class, () -> d.write(out, Long.MAX_VALUE, half)).code());
             }
         }
     }

@@ -218,20 +218,7 @@ class EndToEndTest {
         Path onnx = onnxIn(folder);
         Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.FP16, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
         int[] tokens = {1, 2, 3, 4, 5, 6, 7};
-        java.util.List<float[]> ort;
-        try (OrtDecoderRunner r = OrtDecoderRunner.open(onnx)) {
-            ort = r.teacherForced(Arrays.stream(tokens).asLongStream().toArray());
-        }
-        float[][] emu = EmuRuns.teacherForcedLogits(pkg, tokens);
-        double worst = 0;
-        for (int pos = 0; pos < tokens.length; pos++) {
-            float[] ref = ort.get(pos);
-            double maxAbs = 0;
-            for (float v : ref) maxAbs = Math.max(maxAbs, Math.abs(v));
-            double err = Margins.maxAbsDiff(emu[pos], ref) / maxAbs;
-            worst = Math.max(worst, err);
-            assertTrue(err < FP16_RELATIVE_TOLERANCE, "position " + pos + ": relative hidden-state error " + err);
-        }
+        double worst = OrtComparison.compareHiddenStates(fixture, onnx, pkg, tokens, FP16_RELATIVE_TOLERANCE);
         System.out.printf("e2e %s fp16: final hidden states within %.2e of ORT at %d positions (tolerance %.0e)%n",
                 fixture, worst, tokens.length, FP16_RELATIVE_TOLERANCE);
     }

@@ -8,10 +8,10 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /** The test fixtures under src/test/resources/power, copied where a test may change them. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {}
 
-    static Path resource(String path) {
+    public static Path resource(String path) {
         try {
             var url = Fixtures.class.getResource("/power/" + path);
             if (url == null) throw new IllegalStateException("missing test resource power/" + path);
@@ -22,7 +22,7 @@ final class Fixtures {
     }
 
     /** Copies the fake sysfs tree power/sysfs into {@code dir}; returns dir (holding powercap/ and hwmon/). */
-    static Path sysfsCopy(Path dir) throws IOException {
+    public static Path sysfsCopy(Path dir) throws IOException {
         Path src = resource("sysfs");
         try (Stream<Path> s = Files.walk(src)) {
             for (Path p : s.toList()) {

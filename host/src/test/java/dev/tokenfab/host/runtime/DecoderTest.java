@@ -10,7 +10,9 @@ import dev.tokenfab.compiler.pkg.Manifest;
 import dev.tokenfab.compiler.pkg.PackedFormat;
 import dev.tokenfab.compiler.verify.ReferenceDecoder;
 import dev.tokenfab.host.device.Device;
+import dev.tokenfab.host.device.DeviceException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -225,6 +227,20 @@ class DecoderTest {
     }
 
     @Test
+    void f32MatricesAreRefusedNamingTheTensor() throws Exception {
+        DecoderConfig c = TestPackages.llama(16);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.F32, Manifest.KvCacheDtype.FP16, 5);
+        try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
+             Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1));
+             KvCache.Sequence seq = decoder.kvCache().openSequence()) {
+            DeviceException e = assertThrows(DeviceException.class, () -> decoder.forward(seq, 1, 0));
+            assertEquals(DeviceException.ErrorCode.BAD_ARGUMENT, e.code());
+            assertTrue(e.getMessage().contains("is F32: no GEMV kernel reads F32 matrices"), e.getMessage());
+            assertTrue(e.getMessage().contains("tensor layers.0.attn.wq "), e.getMessage());
+        }
+    }
+
+    @Test
     void generatorStopsAtMaxTokensAndTimesFromTheSecondToken() throws Exception {
         DecoderConfig c = TestPackages.llama(64);
         Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 11);
@@ -236,7 +252,18 @@ class DecoderTest {
             assertEquals(Generator.FinishReason.MAX_TOKENS, greedy.finish());
             float[][] alone = singleRun(decoder, new int[] {1, 2, 3, 4}, 8);
             for (int i = 0; i < 8; i++) assertEquals(Sampler.argmax(alone[3 + i]), greedy.generatedIds()[i]);
-            assertTrue(greedy.measuredTokensPerSecond() > 0);
+            long[] ns = greedy.tokenNanos();
+            assertEquals(8, ns.length);
+            long laterNanos = 0;
+            for (int i = 0; i < ns.length; i++) {
+                assertTrue(ns[i] > 0, "step " + i + " took no time: " + Arrays.toString(ns));
+                if (i > 0) laterNanos += ns[i];
+            }
+            assertTrue(greedy.prefillNanos() >= ns[0], "prefill " + greedy.prefillNanos() + " ns includes its last step " + ns[0]);
+            // tokens/s leaves out token 0, whose step is the last prefill step
+            assertEquals(7e9 / laterNanos, greedy.measuredTokensPerSecond(), 1e-9 * greedy.measuredTokensPerSecond());
+            assertTrue(Double.isNaN(g.generate(new int[] {1, 2}, 1, new Sampler(Sampler.Settings.greedy()), false).measuredTokensPerSecond()),
+                    "one token has no decode-only rate");
             Sampler.Settings hot = new Sampler.Settings(1.0f, 20, 0.9f, 1234);
             int[] a = g.generate(new int[] {1, 2}, 10, new Sampler(hot), false).generatedIds();
             int[] b = g.generate(new int[] {1, 2}, 10, new Sampler(hot), false).generatedIds();

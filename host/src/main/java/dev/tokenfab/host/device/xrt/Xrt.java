@@ -411,7 +411,7 @@ public final class Xrt {
         }
 
         private void checkRange(String what, long offsetBytes, long sizeBytes) throws DeviceException {
-            if (offsetBytes < 0 || sizeBytes < 0 || offsetBytes + sizeBytes > this.sizeBytes)
+            if (offsetBytes < 0 || sizeBytes < 0 || offsetBytes > this.sizeBytes - sizeBytes) // no offset + size: it overflows
                 throw new DeviceException(ErrorCode.OUT_OF_RANGE, what + " of " + sizeBytes + " bytes at offset " + offsetBytes
                         + " outside the " + this.sizeBytes + "-byte BO (group " + group + ")");
         }

@@ -154,6 +154,9 @@ class XrtBindingTest {
                 var r = assertThrows(DeviceException.class, () -> bo.write(a.allocate(JAVA_INT, 16), 100));
                 assertEquals(DeviceException.ErrorCode.OUT_OF_RANGE, r.code());
                 assertTrue(r.getMessage().contains("64 bytes at offset 100 outside the 128-byte BO"), r.getMessage());
+                // an offset whose sum with the size overflows a long is still outside, not a native write
+                assertEquals(DeviceException.ErrorCode.OUT_OF_RANGE,
+                        assertThrows(DeviceException.class, () -> bo.write(a.allocate(JAVA_INT, 16), Long.MAX_VALUE - 8)).code());
             }
             assertEquals(BankMap.emulation(Platform.U55C).instances().size(), Kernel.values().length);
         }
