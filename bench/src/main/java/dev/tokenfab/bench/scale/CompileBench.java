@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * <pre>
  * usage: CompileBench REPO_ROOT MODEL.onnx OUT.tfpkg WORK_DIR
  * command: java -cp "cli/target/tokenfab-cli.jar:cli/target/lib/*" dev.tokenfab.bench.scale.CompileBench \
- *            . /work/scale-models/llama1b/model.onnx /work/scale-models/llama1b-int4.tfpkg /work/scale-models/out
+ *            . $MODELS/llama1b/model.onnx $MODELS/llama1b-int4.tfpkg $MODELS/out
  * </pre>
  */
 public final class CompileBench {
