@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the real ONNX fixtures live ({@code /work/shared/models} in the project's workplace), for
+ * Where the real ONNX fixtures live ({@code ../shared/models} beside the repository), for
  * tests' skip logic. Surefire sets the system property {@value #PROPERTY}; a fresh clone has no such
  * folder and tests skip with a message.
  */

@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The runner against the three real exports in /work/shared/models (skipped when absent). */
+/** The runner against the three real exports in ../shared/models (skipped when absent). */
 class OrtDecoderRunnerFixturesTest {
     private static final long[] PROMPT = {1, 2, 3, 4};
     /** REFERENCE.txt greedy runs are prefill + 10 decode steps = 11 tokens. */
