@@ -7,8 +7,8 @@ set src ../kernels
 open_project -reset proj_$kernel
 set_top $kernel
 add_files $src/$kernel.cpp -cflags "-I../include -std=c++14"
-add_files -tb $src/${kernel}_test.cpp -cflags "-I../include -std=c++14"
-add_files -tb $src/tf_testbench.h
+add_files -tb $src/${kernel}_test.cpp -cflags "-I../include -I../testbench -std=c++14"
+add_files -tb ../testbench/tf_testbench.h
 open_solution -reset solution1 -flow_target vitis
 # Alveo U280 part, 300 MHz (3.33 ns): same as hls_config.cfg.
 set_part xcu280-fsvh2892-2L-e

@@ -1,6 +1,6 @@
 package dev.tokenfab.bitstreams;
 
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.kernels.Kernel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -115,7 +115,7 @@ public record BankMap(Platform platform, List<Instance> instances) {
      * @param vBanks              banks of the layers' V pools (with their scales)
      * @param activationBank      bank of the activation buffers
      */
-    public record Placement(Map<dev.tokenfab.compiler.pkg.PackedFormat, java.util.SortedSet<Integer>> weightBanksByFormat,
+    public record Placement(Map<dev.tokenfab.format.quant.PackedFormat, java.util.SortedSet<Integer>> weightBanksByFormat,
                             java.util.SortedSet<Integer> vectorBanks, java.util.SortedSet<Integer> kBanks,
                             java.util.SortedSet<Integer> vBanks, int activationBank) {}
 
@@ -123,12 +123,12 @@ public record BankMap(Platform platform, List<Instance> instances) {
      * The bank map of a dataflow plan: its tensor placements, KV pools and activation bank.
      * See {@link #forPlacement} for the wiring.
      */
-    public static BankMap fromPlan(dev.tokenfab.compiler.plan.DataflowPlan plan) {
-        var weights = new java.util.EnumMap<dev.tokenfab.compiler.pkg.PackedFormat, java.util.SortedSet<Integer>>(dev.tokenfab.compiler.pkg.PackedFormat.class);
+    public static BankMap fromPlan(dev.tokenfab.format.plan.DataflowPlan plan) {
+        var weights = new java.util.EnumMap<dev.tokenfab.format.quant.PackedFormat, java.util.SortedSet<Integer>>(dev.tokenfab.format.quant.PackedFormat.class);
         var vectors = new java.util.TreeSet<Integer>();
         for (var t : plan.placements())
             for (var sh : t.shards()) {
-                if (t.format() == dev.tokenfab.compiler.pkg.PackedFormat.F32) vectors.add(sh.bank());
+                if (t.format() == dev.tokenfab.format.quant.PackedFormat.F32) vectors.add(sh.bank());
                 else weights.computeIfAbsent(t.format(), f -> new java.util.TreeSet<>()).add(sh.bank());
             }
         var k = new java.util.TreeSet<Integer>();
@@ -160,10 +160,10 @@ public record BankMap(Platform platform, List<Instance> instances) {
         List<BankRange> vR = ranges(p, pl.vBanks().isEmpty() ? java.util.Set.of(act) : pl.vBanks());
         List<Instance> out = new ArrayList<>();
         for (Kernel k : Kernel.values()) {
-            dev.tokenfab.compiler.pkg.PackedFormat fmt = switch (k) {
-                case GEMV_Q8, EMBED_Q8 -> dev.tokenfab.compiler.pkg.PackedFormat.Q8_CHANNEL;
-                case GEMV_Q4, EMBED_Q4 -> dev.tokenfab.compiler.pkg.PackedFormat.Q4_GROUP;
-                case GEMV_F16, EMBED_F16 -> dev.tokenfab.compiler.pkg.PackedFormat.F16;
+            dev.tokenfab.format.quant.PackedFormat fmt = switch (k) {
+                case GEMV_Q8, EMBED_Q8 -> dev.tokenfab.format.quant.PackedFormat.Q8_CHANNEL;
+                case GEMV_Q4, EMBED_Q4 -> dev.tokenfab.format.quant.PackedFormat.Q4_GROUP;
+                case GEMV_F16, EMBED_F16 -> dev.tokenfab.format.quant.PackedFormat.F16;
                 default -> null;
             };
             java.util.SortedSet<Integer> wBanks = fmt == null ? null : pl.weightBanksByFormat().get(fmt);

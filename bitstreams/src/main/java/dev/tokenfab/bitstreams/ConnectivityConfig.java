@@ -30,7 +30,7 @@ public final class ConnectivityConfig {
      */
     public static void main(String[] args) throws java.io.IOException {
         java.nio.file.Path root = java.nio.file.Path.of(args.length > 0 ? args[0] : ".");
-        for (dev.tokenfab.compiler.plan.Platform p : dev.tokenfab.compiler.plan.Platform.values()) {
+        for (dev.tokenfab.format.plan.Platform p : dev.tokenfab.format.plan.Platform.values()) {
             java.nio.file.Path f = root.resolve("platforms").resolve(p.name().toLowerCase(java.util.Locale.ROOT)).resolve("connectivity.cfg");
             java.nio.file.Files.createDirectories(f.getParent());
             java.nio.file.Files.writeString(f, render(BankMap.emulation(p)));

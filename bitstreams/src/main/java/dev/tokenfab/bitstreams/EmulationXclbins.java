@@ -2,7 +2,7 @@ package dev.tokenfab.bitstreams;
 
 import dev.tokenfab.bitstreams.xclbin.XclbinMode;
 import dev.tokenfab.bitstreams.xclbin.XclbinWriter;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

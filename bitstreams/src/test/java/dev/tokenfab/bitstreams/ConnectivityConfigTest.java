@@ -2,7 +2,7 @@ package dev.tokenfab.bitstreams;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.kernels.Kernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +35,8 @@ class ConnectivityConfigTest {
 
     @Test
     void placementGivesOneGemvUnitPerWeightBankAndPinsEveryPort() {
-        var weights = new java.util.EnumMap<dev.tokenfab.compiler.pkg.PackedFormat, java.util.SortedSet<Integer>>(dev.tokenfab.compiler.pkg.PackedFormat.class);
-        weights.put(dev.tokenfab.compiler.pkg.PackedFormat.Q8_CHANNEL, new java.util.TreeSet<>(List.of(0, 1, 2)));
+        var weights = new java.util.EnumMap<dev.tokenfab.format.quant.PackedFormat, java.util.SortedSet<Integer>>(dev.tokenfab.format.quant.PackedFormat.class);
+        weights.put(dev.tokenfab.format.quant.PackedFormat.Q8_CHANNEL, new java.util.TreeSet<>(List.of(0, 1, 2)));
         var map = BankMap.forPlacement(Platform.U280, new BankMap.Placement(weights, new java.util.TreeSet<>(List.of(3)),
                 new java.util.TreeSet<>(List.of(4, 5)), new java.util.TreeSet<>(List.of(6)), 33));
         String cfg = ConnectivityConfig.render(map);

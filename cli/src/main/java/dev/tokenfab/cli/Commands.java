@@ -4,7 +4,6 @@ import dev.tokenfab.bench.cli.BenchCommand;
 import dev.tokenfab.bitstreams.cli.LinkConfigCommand;
 import dev.tokenfab.compiler.cli.CompileCommand;
 import dev.tokenfab.compiler.cli.SynthCommand;
-import dev.tokenfab.host.cli.DemoCommand;
 import dev.tokenfab.host.cli.DevicesCommand;
 import dev.tokenfab.host.cli.PowerCommand;
 import dev.tokenfab.host.cli.RunCommand;

@@ -1,6 +1,6 @@
 package dev.tokenfab.cli;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.format.FormatException;
 import dev.tokenfab.host.device.DeviceException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -45,11 +45,11 @@ public final class Main implements Runnable {
 
     static int report(Exception ex, PrintWriter err, boolean verbose) {
         int code = EXIT_FAILURE;
-        if (ex instanceof CompileException) code = EXIT_BAD_INPUT;
+        if (ex instanceof FormatException) code = EXIT_BAD_INPUT;
         else if (ex instanceof IllegalArgumentException) code = EXIT_BAD_INPUT;
         else if (ex instanceof dev.tokenfab.host.text.TextException) code = EXIT_BAD_INPUT;
         String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-        String kind = ex instanceof CompileException ce ? ce.code().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+        String kind = ex instanceof FormatException ce ? ce.code().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                 : ex instanceof DeviceException ? "device"
                 : ex instanceof dev.tokenfab.host.text.TextException ? "tokenizer" : "error";
         err.println("tokenfab: " + kind + ": " + msg);

@@ -1,7 +1,10 @@
 package dev.tokenfab.compiler;
 
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.quant.QuantSpec;
 import java.util.List;
 
@@ -21,12 +24,12 @@ import java.util.List;
  * @param threads        worker threads for quantization and package I/O (default min(2, cores))
  */
 public record CompileOptions(
-        Manifest.QuantScheme quant,
+        QuantScheme quant,
         int groupSize,
         boolean zeroPoints,
-        Manifest.Int4Method int4Method,
+        Int4Method int4Method,
         List<String> keepFp16,
-        Manifest.KvCacheDtype kvCache,
+        KvCacheDtype kvCache,
         Platform platform,
         int contextTokens,
         int maxBatch,
@@ -39,16 +42,16 @@ public record CompileOptions(
     }
 
     public static CompileOptions defaults() {
-        return new CompileOptions(Manifest.QuantScheme.INT8, DEFAULT_GROUP_SIZE, false, Manifest.Int4Method.RTN, List.of(),
-                Manifest.KvCacheDtype.FP16, Platform.U280, 0, 1, QuantSpec.defaultThreads());
+        return new CompileOptions(QuantScheme.INT8, DEFAULT_GROUP_SIZE, false, Int4Method.RTN, List.of(),
+                KvCacheDtype.FP16, Platform.U280, 0, 1, QuantSpec.defaultThreads());
     }
 
-    public CompileOptions withQuant(Manifest.QuantScheme q) {
+    public CompileOptions withQuant(QuantScheme q) {
         return new CompileOptions(q, groupSize, zeroPoints, int4Method, keepFp16, kvCache, platform, contextTokens, maxBatch, threads);
     }
 
-    public CompileOptions withInt4(int group, boolean zp, Manifest.Int4Method method) {
-        return new CompileOptions(Manifest.QuantScheme.INT4, group, zp, method, keepFp16, kvCache, platform, contextTokens, maxBatch, threads);
+    public CompileOptions withInt4(int group, boolean zp, Int4Method method) {
+        return new CompileOptions(QuantScheme.INT4, group, zp, method, keepFp16, kvCache, platform, contextTokens, maxBatch, threads);
     }
 
     public CompileOptions withPlatform(Platform p) {
@@ -59,19 +62,19 @@ public record CompileOptions(
         return new CompileOptions(quant, groupSize, zeroPoints, int4Method, names, kvCache, platform, contextTokens, maxBatch, threads);
     }
 
-    public CompileOptions withKvCache(Manifest.KvCacheDtype kv) {
+    public CompileOptions withKvCache(KvCacheDtype kv) {
         return new CompileOptions(quant, groupSize, zeroPoints, int4Method, keepFp16, kv, platform, contextTokens, maxBatch, threads);
     }
 
     /** The quantizer's view of these options. */
     public QuantSpec quantSpec() {
-        return new QuantSpec(quant, quant == Manifest.QuantScheme.INT4 ? groupSize : 0, quant == Manifest.QuantScheme.INT4 && zeroPoints,
-                quant == Manifest.QuantScheme.INT4 ? int4Method : null, keepFp16, threads);
+        return new QuantSpec(quant, quant == QuantScheme.INT4 ? groupSize : 0, quant == QuantScheme.INT4 && zeroPoints,
+                quant == QuantScheme.INT4 ? int4Method : null, keepFp16, threads);
     }
 
     /** The manifest's record of the precision. */
     public Manifest.Quantization manifestQuantization() {
-        boolean int4 = quant == Manifest.QuantScheme.INT4;
+        boolean int4 = quant == QuantScheme.INT4;
         return new Manifest.Quantization(quant, int4 ? groupSize : 0, !(int4 && zeroPoints), int4 ? int4Method : null, kvCache, keepFp16);
     }
 }

@@ -1,11 +1,11 @@
 package dev.tokenfab.compiler;
 
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackageInput;
-import dev.tokenfab.compiler.pkg.PackageJson;
-import dev.tokenfab.compiler.pkg.PackageWriter;
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.compiler.write.PackageInput;
+import dev.tokenfab.format.pkg.PackageJson;
+import dev.tokenfab.compiler.write.PackageWriter;
+import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.compiler.plan.DataflowPlanner;
 import dev.tokenfab.compiler.plan.PackedShape;
 import dev.tokenfab.compiler.plan.PlanOptions;
@@ -15,7 +15,7 @@ import dev.tokenfab.compiler.quant.QuantReport;
 import dev.tokenfab.compiler.quant.QuantizedModel;
 import dev.tokenfab.compiler.quant.Quantizer;
 import dev.tokenfab.compiler.report.AccuracyEvaluator;
-import dev.tokenfab.compiler.report.Calibration;
+import dev.tokenfab.compiler.quant.Calibration;
 import dev.tokenfab.compiler.report.ReportSpec;
 import java.io.IOException;
 import java.nio.file.Files;

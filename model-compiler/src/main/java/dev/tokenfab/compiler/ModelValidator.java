@@ -1,9 +1,9 @@
 package dev.tokenfab.compiler;
 
-import dev.tokenfab.compiler.CompileException.ErrorCode;
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.FormatException.ErrorCode;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler;
 
+import dev.tokenfab.format.quant.Int4Method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackageJson;
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.PackageJson;
+import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.TestModels;
 import java.lang.foreign.ValueLayout;
@@ -38,7 +39,7 @@ class CompilerTest {
             assertEquals(onnx, p);
             return m;
         }, log::add);
-        Compiler.Result r = c.compile(onnx, dir.resolve("out.tfpkg"), CompileOptions.defaults().withInt4(64, false, Manifest.Int4Method.RTN),
+        Compiler.Result r = c.compile(onnx, dir.resolve("out.tfpkg"), CompileOptions.defaults().withInt4(64, false, Int4Method.RTN),
                 CalibrationStats.none());
         assertEquals(5, log.size());
         for (int i = 0; i < 5; i++) {
@@ -51,7 +52,7 @@ class CompilerTest {
         assertTrue(q.get("tensors").get(1).has("sqnrDb"));
         assertTrue(Files.readString(dir.resolve("out.tfpkg/reports/quantize.txt")).contains("SQNR dB"));
         JsonNode opts = PackageJson.mapper().readTree(dir.resolve("out.tfpkg/reports/options.json").toFile());
-        assertEquals(CompileOptions.defaults().withInt4(64, false, Manifest.Int4Method.RTN),
+        assertEquals(CompileOptions.defaults().withInt4(64, false, Int4Method.RTN),
                 PackageJson.mapper().treeToValue(opts, CompileOptions.class), "options round-trip through JSON");
         DataflowPlan written = PackageJson.mapper().readValue(dir.resolve("out.tfpkg/dataflow.json").toFile(), DataflowPlan.class);
         assertEquals(r.plan(), written, "the package carries the plan (and modeled estimate) the compile returned");

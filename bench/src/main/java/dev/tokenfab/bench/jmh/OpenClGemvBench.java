@@ -1,6 +1,6 @@
 package dev.tokenfab.bench.jmh;
 
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.DeviceBuffer;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.KernelArg;

@@ -1,11 +1,11 @@
 package dev.tokenfab.bench.jmh;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.format.FormatException;
 import dev.tokenfab.compiler.cli.CompileCommand;
 import dev.tokenfab.compiler.cli.SynthCommand;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ public class PackageLoadBench {
 
     /** Measured: open with SHA-256 verification of every file. */
     @Benchmark
-    public Manifest openVerified() throws CompileException {
+    public Manifest openVerified() throws FormatException {
         try (ModelPackage p = PackageReader.open(pkg, PackageReader.Verification.SHA256)) {
             return p.manifest();
         }
@@ -68,7 +68,7 @@ public class PackageLoadBench {
 
     /** Baseline: open checking sizes and layout only. */
     @Benchmark
-    public Manifest baselineSizesOnly() throws CompileException {
+    public Manifest baselineSizesOnly() throws FormatException {
         try (ModelPackage p = PackageReader.open(pkg, PackageReader.Verification.SIZES_ONLY)) {
             return p.manifest();
         }

@@ -1,12 +1,13 @@
 package dev.tokenfab.bench.jmh;
 
+import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.quant.PackedStore;
 import dev.tokenfab.compiler.quant.QuantSpec;
 import dev.tokenfab.compiler.quant.QuantizedModel;
@@ -89,7 +90,7 @@ public class QuantizerBench {
         model = new DecoderModel(cfg, Map.of(name, w), Path.of("synthetic.onnx"), DecoderModel.Generation.none());
         QuantSpec spec = switch (scheme) {
             case "int8" -> QuantSpec.int8();
-            case "int4-g128" -> QuantSpec.int4(128, false, Manifest.Int4Method.RTN);
+            case "int4-g128" -> QuantSpec.int4(128, false, Int4Method.RTN);
             default -> throw new IllegalArgumentException("scheme " + scheme + " unknown; allowed: int8, int4-g128");
         };
         quantizer = new Quantizer(spec.withThreads(threads), null);

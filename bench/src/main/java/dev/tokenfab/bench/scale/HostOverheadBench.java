@@ -1,9 +1,9 @@
 package dev.tokenfab.bench.scale;
 
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
-import dev.tokenfab.compiler.plan.DataflowPlan;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.format.plan.DataflowPlan;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.Devices;

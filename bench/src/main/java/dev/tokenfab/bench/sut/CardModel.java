@@ -23,7 +23,7 @@ import java.util.List;
 public record CardModel(String platform, int batch, double decodeTokensPerSecond, double boardWatts, double idleWatts, String from) {
 
     /*
-     * Pointers into dataflow.json as dev.tokenfab.compiler.plan.DataflowPlan writes it (record
+     * Pointers into dataflow.json as dev.tokenfab.format.plan.DataflowPlan writes it (record
      * EstimateModeled, branch quant): read as JSON so the bench does not need the compiler's plan
      * classes on its class path.
      */

@@ -1,11 +1,11 @@
 package dev.tokenfab.bench.sut;
 
 import dev.tokenfab.bench.BenchException;
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.FormatException;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.DeviceInfo;
@@ -68,7 +68,7 @@ public final class RuntimeEngine implements TokenfabEngine {
     static Manifest readManifest(Path packageDir) throws BenchException {
         try (ModelPackage pkg = PackageReader.open(packageDir)) {
             return pkg.manifest();
-        } catch (CompileException e) {
+        } catch (FormatException e) {
             throw new BenchException(BenchException.ErrorCode.SYSTEM_UNAVAILABLE, e.getMessage(), e);
         }
     }

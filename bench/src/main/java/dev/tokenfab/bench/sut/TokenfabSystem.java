@@ -87,15 +87,15 @@ public final class TokenfabSystem implements SystemUnderTest {
 
     private CardModel modeledAt(int batch, CardModel base) {
         return byBatch.computeIfAbsent(batch, b -> {
-            try (dev.tokenfab.compiler.pkg.ModelPackage pkg = dev.tokenfab.compiler.pkg.PackageReader.open(modelPackage,
-                    dev.tokenfab.compiler.pkg.PackageReader.Verification.SIZES_ONLY)) {
+            try (dev.tokenfab.format.pkg.ModelPackage pkg = dev.tokenfab.format.pkg.PackageReader.open(modelPackage,
+                    dev.tokenfab.format.pkg.PackageReader.Verification.SIZES_ONLY)) {
                 var plan = pkg.plan();
                 var e = dev.tokenfab.compiler.plan.DataflowPlanner.estimate(pkg.manifest().model(), plan, b,
                         plan.estimateModeled().contextTokens());
                 return new CardModel(base.platform(), b, e.tokensPerSecond(), e.boardWatts(), e.idleWatts(),
                         dev.tokenfab.bench.result.ResultPaths.label(modelPackage.resolve("dataflow.json")) + " DataflowPlanner.estimate (" + base.platform() + ", batch " + b
                                 + ", context " + plan.estimateModeled().contextTokens() + ")");
-            } catch (dev.tokenfab.compiler.CompileException ex) {
+            } catch (dev.tokenfab.format.FormatException ex) {
                 throw new IllegalStateException("cannot re-open " + modelPackage + " for the batch-" + b + " estimate: " + ex.getMessage(), ex);
             }
         });

@@ -4,9 +4,9 @@ import dev.tokenfab.bitstreams.BankMap;
 import dev.tokenfab.bitstreams.ConnectivityConfig;
 import dev.tokenfab.bitstreams.xclbin.XclbinMode;
 import dev.tokenfab.bitstreams.xclbin.XclbinWriter;
-import dev.tokenfab.compiler.pkg.PackageJson;
-import dev.tokenfab.compiler.pkg.PackageWriter;
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.pkg.PackageJson;
+import dev.tokenfab.format.pkg.PackageLayout;
+import dev.tokenfab.format.plan.DataflowPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -41,9 +41,9 @@ public final class LinkConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        Path planFile = Files.isDirectory(input) ? input.resolve(PackageWriter.DATAFLOW) : input;
+        Path planFile = Files.isDirectory(input) ? input.resolve(PackageLayout.DATAFLOW) : input;
         if (!Files.isRegularFile(planFile)) {
-            err.println("link-config: " + planFile + " not found (give a package directory or its " + PackageWriter.DATAFLOW + ")");
+            err.println("link-config: " + planFile + " not found (give a package directory or its " + PackageLayout.DATAFLOW + ")");
             return 2;
         }
         DataflowPlan plan;

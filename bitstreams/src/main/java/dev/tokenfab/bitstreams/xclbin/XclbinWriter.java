@@ -1,7 +1,7 @@
 package dev.tokenfab.bitstreams.xclbin;
 
 import dev.tokenfab.bitstreams.BankMap;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.kernels.Kernel;
 import java.io.IOException;
 import java.nio.ByteBuffer;

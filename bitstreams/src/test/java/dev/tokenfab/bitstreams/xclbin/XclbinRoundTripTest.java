@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tokenfab.bitstreams.BankMap;
 import dev.tokenfab.bitstreams.EmulationXclbins;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.kernels.Kernel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

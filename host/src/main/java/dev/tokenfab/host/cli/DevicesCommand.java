@@ -2,7 +2,7 @@ package dev.tokenfab.host.cli;
 
 import dev.tokenfab.bitstreams.xclbin.Xclbin;
 import dev.tokenfab.bitstreams.xclbin.XclbinReader;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.XrtDevice;
 import dev.tokenfab.host.device.opencl.OpenCl;

@@ -1,9 +1,9 @@
 package dev.tokenfab.host.cli;
 
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.runtime.Roofline;
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.plan.DataflowPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

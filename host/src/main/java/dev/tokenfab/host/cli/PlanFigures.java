@@ -1,6 +1,6 @@
 package dev.tokenfab.host.cli;
 
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.plan.DataflowPlan;
 
 /**
  * The MODELED figures of a package's plan ({@link DataflowPlan#estimateModeled()}): decode rate,

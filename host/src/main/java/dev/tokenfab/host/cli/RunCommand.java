@@ -2,10 +2,10 @@ package dev.tokenfab.host.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
+import dev.tokenfab.format.FormatException;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.DeviceInfo;
@@ -71,7 +71,7 @@ public final class RunCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Override
-    public Integer call() throws CompileException, DeviceException, TextException, java.io.IOException {
+    public Integer call() throws FormatException, DeviceException, TextException, java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
         if ((prompt == null) == (promptIds == null)) {
             throw new ParameterException(spec.commandLine(), "give exactly one of --prompt TEXT or --prompt-ids ID,...");
@@ -162,11 +162,11 @@ public final class RunCommand implements Callable<Integer> {
      * Loads the package, opens the device, uploads, generates. Library entry point of {@code run}
      * (and of {@code demo}).
      *
-     * @throws CompileException the package reader's typed error (checksum, version, missing file)
+     * @throws FormatException the package reader's typed error (checksum, version, missing file)
      * @throws DeviceException  when the device is unavailable or a kernel fails
      */
     public static RunOutcome execute(Path packageDir, DeviceInfo.Kind kind, int[] promptIds, int maxNewTokens,
-                                     Sampler.Settings sampling) throws CompileException, DeviceException {
+                                     Sampler.Settings sampling) throws FormatException, DeviceException {
         try (ModelPackage pkg = PackageReader.open(packageDir)) {
             return execute(pkg, kind, promptIds, maxNewTokens, sampling);
         }

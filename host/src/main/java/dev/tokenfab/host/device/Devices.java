@@ -1,6 +1,6 @@
 package dev.tokenfab.host.device;
 
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.kernels.Kernel;
 import dev.tokenfab.kernels.KernelException;
 import dev.tokenfab.kernels.KernelLibrary;

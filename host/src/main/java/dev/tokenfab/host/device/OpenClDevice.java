@@ -3,7 +3,7 @@ package dev.tokenfab.host.device;
 import static org.jocl.CL.*;
 
 import dev.tokenfab.bitstreams.BankMap;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.DeviceException.ErrorCode;
 import dev.tokenfab.host.device.opencl.OpenCl;
 import dev.tokenfab.kernels.Kernel;

@@ -3,11 +3,11 @@ package dev.tokenfab.host.runtime;
 import static dev.tokenfab.host.device.KernelArg.f32;
 import static dev.tokenfab.host.device.KernelArg.i32;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.plan.DataflowPlan;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.plan.DataflowPlan;
+import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceBuffer;
 import dev.tokenfab.host.device.DeviceException;

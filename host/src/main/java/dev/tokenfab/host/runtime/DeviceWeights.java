@@ -1,9 +1,9 @@
 package dev.tokenfab.host.runtime;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.TensorNames;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.TensorNames;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceBuffer;
 import dev.tokenfab.host.device.DeviceException;

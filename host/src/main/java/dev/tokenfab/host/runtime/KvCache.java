@@ -1,6 +1,7 @@
 package dev.tokenfab.host.runtime;
 
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceBuffer;
 import dev.tokenfab.host.device.DeviceException;
@@ -42,7 +43,7 @@ public final class KvCache implements AutoCloseable {
     static final int KV_INT8 = 1;
 
     private final Device device;
-    private final Manifest.KvCacheDtype dtype;
+    private final KvCacheDtype dtype;
     private final int numLayers;
     private final int pageTokens;
     private final int numKvHeads;
@@ -92,7 +93,7 @@ public final class KvCache implements AutoCloseable {
                 int kBank = kBankForLayer.applyAsInt(l), vBank = vBankForLayer.applyAsInt(l);
                 kPools[l] = device.allocate(kBank, poolBytes);
                 vPools[l] = device.allocate(vBank, poolBytes);
-                if (dtype == Manifest.KvCacheDtype.INT8) {
+                if (dtype == KvCacheDtype.INT8) {
                     kScales[l] = device.allocate(kBank, tokenSlots * Float.BYTES);
                     vScales[l] = device.allocate(vBank, tokenSlots * Float.BYTES);
                 }
@@ -103,12 +104,12 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
-    public int elementBytes() { return dtype == Manifest.KvCacheDtype.INT8 ? 1 : 2; }
+    public int elementBytes() { return dtype == KvCacheDtype.INT8 ? 1 : 2; }
 
     /** The kvDtype code the kernels take. */
-    public int kernelDtype() { return dtype == Manifest.KvCacheDtype.INT8 ? KV_INT8 : KV_FP16; }
+    public int kernelDtype() { return dtype == KvCacheDtype.INT8 ? KV_INT8 : KV_FP16; }
 
-    public Manifest.KvCacheDtype dtype() { return dtype; }
+    public KvCacheDtype dtype() { return dtype; }
 
     public int pageTokens() { return pageTokens; }
 

@@ -1,6 +1,6 @@
 package dev.tokenfab.host.runtime;
 
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceBuffer;
 import dev.tokenfab.host.device.DeviceException;

@@ -1,8 +1,9 @@
 package dev.tokenfab.host.runtime;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.Platform;
 import java.util.List;
 
 /**
@@ -16,7 +17,7 @@ import java.util.List;
  * @param eosTokenIds  generation stops at any of these (may be empty)
  * @param bosTokenId   -1 when the model has none
  */
-public record ModelConfig(DecoderConfig model, Manifest.KvCacheDtype kvCache, Platform platform,
+public record ModelConfig(DecoderConfig model, KvCacheDtype kvCache, Platform platform,
                           List<Integer> eosTokenIds, int bosTokenId) {
 
     public ModelConfig {
@@ -26,7 +27,7 @@ public record ModelConfig(DecoderConfig model, Manifest.KvCacheDtype kvCache, Pl
     public static ModelConfig from(Manifest m) {
         Manifest.Generation g = m.generation();
         List<Integer> eos = g == null || g.eosTokenIds() == null ? List.of() : g.eosTokenIds();
-        Manifest.KvCacheDtype kv = m.quant() == null || m.quant().kvCache() == null ? Manifest.KvCacheDtype.FP16 : m.quant().kvCache();
+        KvCacheDtype kv = m.quant() == null || m.quant().kvCache() == null ? KvCacheDtype.FP16 : m.quant().kvCache();
         return new ModelConfig(m.model(), kv, platform(m.platform()), eos, g == null ? -1 : g.bosTokenId());
     }
 

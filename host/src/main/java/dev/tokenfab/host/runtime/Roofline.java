@@ -1,9 +1,10 @@
 package dev.tokenfab.host.runtime;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.TensorNames;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.TensorNames;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.Platform;
 
 /**
  * MODELED memory roofline of decode at batch 1 (DESIGN.md "Facts"): tokens/s <= aggregate bank
@@ -31,7 +32,7 @@ public record Roofline(long bytesPerToken, long weightBytesPerToken, long kvByte
                     || (t.name().equals(TensorNames.TOKEN_EMBEDDING) && !(c.hasLmHead() && c.tiedEmbeddings()));
             weights += table ? Math.ceilDiv(bytes, t.rows()) : bytes;
         }
-        int kvElementBytes = m.quant() != null && m.quant().kvCache() == Manifest.KvCacheDtype.INT8 ? 1 : 2;
+        int kvElementBytes = m.quant() != null && m.quant().kvCache() == KvCacheDtype.INT8 ? 1 : 2;
         long perTokenPerLayer = (long) c.kvDim() * kvElementBytes
                 + (kvElementBytes == 1 ? (long) c.numKvHeads() * Float.BYTES : 0);
         long kv = 2L * c.numLayers() * contextTokens * perTokenPerLayer;

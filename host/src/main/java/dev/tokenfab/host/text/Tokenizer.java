@@ -1,7 +1,7 @@
 package dev.tokenfab.host.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.pkg.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.tokenfab.host.cli;
 
+import dev.tokenfab.format.quant.QuantScheme;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.format.FormatException;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SyntheticDecoderWriter;
 import dev.tokenfab.host.device.DeviceException;
@@ -40,7 +41,7 @@ class RunCommandTest {
         Path onnx = shared.resolve("llama.onnx");
         SyntheticDecoderWriter.write(SynthSpec.llamaDemo().seed(2).build(), onnx);
         pkg = new Compiler(ModelImporter.onnx(), line -> {}).compile(onnx, shared.resolve("llama.tfpkg"),
-                CompileOptions.defaults().withQuant(Manifest.QuantScheme.INT8).withPlatform(Platform.U55C), null).output();
+                CompileOptions.defaults().withQuant(QuantScheme.INT8).withPlatform(Platform.U55C), null).output();
     }
 
     /** A private copy of the package that a test may damage. */
@@ -141,8 +142,8 @@ class RunCommandTest {
         om.writeValue(p.resolve("manifest.json").toFile(), m);
         RunCommand cmd = new RunCommand();
         new CommandLine(cmd).parseArgs(p.toString(), "--prompt-ids", "1,2");
-        CompileException e = assertThrows(CompileException.class, cmd::call);
-        assertEquals(CompileException.ErrorCode.PACKAGE_VERSION, e.code());
+        FormatException e = assertThrows(FormatException.class, cmd::call);
+        assertEquals(FormatException.ErrorCode.PACKAGE_VERSION, e.code());
     }
 
     @Test
@@ -160,8 +161,8 @@ class RunCommandTest {
         }
         RunCommand cmd = new RunCommand();
         new CommandLine(cmd).parseArgs(p.toString(), "--prompt-ids", "1,2");
-        CompileException e = assertThrows(CompileException.class, cmd::call);
-        assertEquals(CompileException.ErrorCode.PACKAGE_CORRUPT, e.code());
+        FormatException e = assertThrows(FormatException.class, cmd::call);
+        assertEquals(FormatException.ErrorCode.PACKAGE_CORRUPT, e.code());
         assertTrue(e.getMessage().contains(bank.getFileName().toString()), e.getMessage());
     }
 

@@ -6,7 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.DeviceException.ErrorCode;
 import dev.tokenfab.host.device.opencl.OpenCl;
 import dev.tokenfab.host.device.xrt.XrtTestSupport;

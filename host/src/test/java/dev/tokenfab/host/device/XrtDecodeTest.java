@@ -1,14 +1,15 @@
 package dev.tokenfab.host.device;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.bitstreams.BankMap;
 import dev.tokenfab.bitstreams.xclbin.XclbinMode;
 import dev.tokenfab.bitstreams.xclbin.XclbinWriter;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.xrt.XrtTestSupport;
 import dev.tokenfab.host.runtime.Decoder;
 import dev.tokenfab.host.runtime.KvCache;
@@ -35,14 +36,14 @@ class XrtDecodeTest {
 
     static Stream<Arguments> packages() {
         return Stream.of(
-                Arguments.of("llama", PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16),
-                Arguments.of("llama", PackedFormat.Q4_GROUP, Manifest.KvCacheDtype.INT8),
-                Arguments.of("gpt2", PackedFormat.F16, Manifest.KvCacheDtype.FP16));
+                Arguments.of("llama", PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16),
+                Arguments.of("llama", PackedFormat.Q4_GROUP, KvCacheDtype.INT8),
+                Arguments.of("gpt2", PackedFormat.F16, KvCacheDtype.FP16));
     }
 
     @ParameterizedTest(name = "{0} {1} kv {2}")
     @MethodSource("packages")
-    void decodeOnXrtMatchesTheEmulatedDeviceBitForBit(String family, PackedFormat format, Manifest.KvCacheDtype kv) throws Exception {
+    void decodeOnXrtMatchesTheEmulatedDeviceBitForBit(String family, PackedFormat format, KvCacheDtype kv) throws Exception {
         XrtTestSupport.assumeNoopXrt();
         XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
         DecoderConfig c = family.equals("llama") ? TestPackages.llama(40) : TestPackages.gpt2(40);
@@ -83,7 +84,7 @@ class XrtDecodeTest {
         XrtTestSupport.assumeNoopXrt();
         XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
         DecoderConfig c = TestPackages.llama(40);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.INT8, 11);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.INT8, 11);
         Platform p = ModelConfig.from(m).platform();
         int activationBank = p.memoryBanks() - 1;
         int[][] kvBanks = new int[c.numLayers()][];

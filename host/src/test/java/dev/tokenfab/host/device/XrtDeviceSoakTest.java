@@ -2,7 +2,7 @@ package dev.tokenfab.host.device;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.xrt.XrtTestSupport;
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -8,7 +8,7 @@ import dev.tokenfab.bitstreams.BankMap;
 import dev.tokenfab.bitstreams.EmulationXclbins;
 import dev.tokenfab.bitstreams.xclbin.XclbinMode;
 import dev.tokenfab.bitstreams.xclbin.XclbinWriter;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.DeviceException.ErrorCode;
 import dev.tokenfab.host.device.xrt.RunState;
 import dev.tokenfab.host.device.xrt.XrtTestSupport;
@@ -226,12 +226,12 @@ class XrtDeviceTest {
 
     @Test
     void packageForAnotherPlatformOrBankIsRefused() throws Exception {
-        var data = Map.of("data", new dev.tokenfab.compiler.pkg.Manifest.Part(0, 1024));
-        java.util.function.IntFunction<dev.tokenfab.compiler.pkg.Manifest> pkgWithBank = bank -> new dev.tokenfab.compiler.pkg.Manifest(
-                dev.tokenfab.compiler.pkg.Manifest.FORMAT_VERSION, "test", null, null, "U250",
-                List.of(new dev.tokenfab.compiler.pkg.Manifest.Tensor("layers.0.wq", dev.tokenfab.compiler.pkg.PackedFormat.Q8_CHANNEL, 64, 16, 0, false,
-                        List.of(new dev.tokenfab.compiler.pkg.Manifest.Shard(0, 32, 0, "weights/bank-00.bin", data),
-                                new dev.tokenfab.compiler.pkg.Manifest.Shard(32, 32, bank, "weights/bank-xx.bin", data)))),
+        var data = Map.of("data", new dev.tokenfab.format.pkg.Manifest.Part(0, 1024));
+        java.util.function.IntFunction<dev.tokenfab.format.pkg.Manifest> pkgWithBank = bank -> new dev.tokenfab.format.pkg.Manifest(
+                dev.tokenfab.format.pkg.Manifest.FORMAT_VERSION, "test", null, null, "U250",
+                List.of(new dev.tokenfab.format.pkg.Manifest.Tensor("layers.0.wq", dev.tokenfab.format.quant.PackedFormat.Q8_CHANNEL, 64, 16, 0, false,
+                        List.of(new dev.tokenfab.format.pkg.Manifest.Shard(0, 32, 0, "weights/bank-00.bin", data),
+                                new dev.tokenfab.format.pkg.Manifest.Shard(32, 32, bank, "weights/bank-xx.bin", data)))),
                 List.of(), null);
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U250, NOT_REACHED))) {
             assertDoesNotThrow(() -> d.checkPackage(pkgWithBank.apply(3)));

@@ -1,16 +1,19 @@
 package dev.tokenfab.host.e2e;
 
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.quant.QuantScheme;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.TensorNames;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.TensorNames;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.synth.SynthForm;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SyntheticDecoderWriter;
@@ -93,21 +96,21 @@ class AcceptanceMatrixTest {
             for (SynthSpec base : List.of(llama(), gpt2())) {
                 String name = base.family().name().toLowerCase() + " " + form.name().toLowerCase();
                 SynthSpec spec = base.withForm(form);
-                cases.add(new Case(name + " fp16", spec, o -> o.withQuant(Manifest.QuantScheme.FP16), FP16_TOLERANCE, FP16_MIN_CHECKED));
-                cases.add(new Case(name + " int8", spec, o -> o.withQuant(Manifest.QuantScheme.INT8), INT8_TOLERANCE, INT8_MIN_CHECKED));
+                cases.add(new Case(name + " fp16", spec, o -> o.withQuant(QuantScheme.FP16), FP16_TOLERANCE, FP16_MIN_CHECKED));
+                cases.add(new Case(name + " int8", spec, o -> o.withQuant(QuantScheme.INT8), INT8_TOLERANCE, INT8_MIN_CHECKED));
             }
         }
         // the projections stay MatMulNBits' own 4-bit blocks; embeddings/LM head fp16 so the error measures the pass-through
         cases.add(new Case("llama contrib MatMulNBits q4 g32 zp (+fp16)",
                 llama().toBuilder().form(SynthForm.CONTRIB).nbitsBlockSize(32).nbitsZeroPoints(true).build(),
-                o -> o.withQuant(Manifest.QuantScheme.FP16), IMPORTED_Q4_TOLERANCE, FP16_MIN_CHECKED));
+                o -> o.withQuant(QuantScheme.FP16), IMPORTED_Q4_TOLERANCE, FP16_MIN_CHECKED));
         cases.add(new Case("gpt2 contrib MatMulNBits q4 g32 (+fp16)",
                 gpt2().toBuilder().form(SynthForm.CONTRIB).nbitsBlockSize(32).build(),
-                o -> o.withQuant(Manifest.QuantScheme.FP16), IMPORTED_Q4_TOLERANCE, FP16_MIN_CHECKED));
+                o -> o.withQuant(QuantScheme.FP16), IMPORTED_Q4_TOLERANCE, FP16_MIN_CHECKED));
         cases.add(new Case("llama raw int4 g32 rtn", llama(),
-                o -> o.withInt4(32, false, Manifest.Int4Method.RTN), INT4_TOLERANCE, LOGITS_ONLY));
+                o -> o.withInt4(32, false, Int4Method.RTN), INT4_TOLERANCE, LOGITS_ONLY));
         cases.add(new Case("llama raw int8 --kv-cache int8", llama(),
-                o -> o.withQuant(Manifest.QuantScheme.INT8).withKvCache(Manifest.KvCacheDtype.INT8), INT8_KV8_TOLERANCE, INT8_MIN_CHECKED));
+                o -> o.withQuant(QuantScheme.INT8).withKvCache(KvCacheDtype.INT8), INT8_KV8_TOLERANCE, INT8_MIN_CHECKED));
         return cases.stream().map(c -> Arguments.of(c.label(), c));
     }
 
@@ -125,7 +128,7 @@ class AcceptanceMatrixTest {
         if (c.spec().nbitsBlockSize() > 0) assertImportedQ4PassedThrough(pkg, c.spec());
         if (label.contains("kv-cache int8")) {
             try (var p = PackageAccess.open(pkg)) {
-                assertEquals(Manifest.KvCacheDtype.INT8, p.manifest().quant().kvCache());
+                assertEquals(KvCacheDtype.INT8, p.manifest().quant().kvCache());
             }
         }
         OrtComparison.Outcome o = OrtComparison.compare(label, onnx, pkg, PROMPT, STEPS, c.tolerance(), c.minCheckedSteps());
@@ -163,7 +166,7 @@ class AcceptanceMatrixTest {
         XrtTestSupport.assumeNoopXrt();
         long t0 = System.nanoTime();
         Path onnx = SyntheticDecoderWriter.write(gpt2(), dir.resolve("gpt2.onnx")).model();
-        Path pkg = compile(onnx, o -> o.withQuant(Manifest.QuantScheme.INT8), dir.resolve("gpt2.tfpkg"));
+        Path pkg = compile(onnx, o -> o.withQuant(QuantScheme.INT8), dir.resolve("gpt2.tfpkg"));
         int[] emu = RunCommand.execute(pkg, DeviceInfo.Kind.EMU, PROMPT, STEPS, Sampler.Settings.greedy()).result().generatedIds();
         RunCommand.RunOutcome xrt = RunCommand.execute(pkg, DeviceInfo.Kind.XRT, PROMPT, STEPS, Sampler.Settings.greedy());
         assertEquals(DeviceInfo.Kind.XRT, xrt.device().kind());

@@ -1,18 +1,19 @@
 package dev.tokenfab.host.e2e;
 
+import dev.tokenfab.format.quant.QuantScheme;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.synth.SharedModels;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.reference.GreedyResult;
 import dev.tokenfab.compiler.reference.Margins;
 import dev.tokenfab.compiler.reference.OrtDecoderRunner;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SyntheticDecoderWriter;
-import dev.tokenfab.compiler.verify.ReferenceDecoder;
+import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import dev.tokenfab.host.cli.RunCommand;
 import dev.tokenfab.host.device.DeviceInfo;
 import dev.tokenfab.host.runtime.Sampler;
@@ -150,7 +151,7 @@ class EndToEndTest {
     void synthLlamaInt8OnEmulatedU55cMatchesOnnxRuntime() throws Exception {
         Path onnx = dir.resolve("llama.onnx");
         SyntheticDecoderWriter.write(llamaSpec(), onnx);
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.INT8, Platform.U55C, dir.resolve("llama-int8.tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.INT8, Platform.U55C, dir.resolve("llama-int8.tfpkg"));
         Comparison c = compare(onnx, pkg, INT8_RELATIVE_TOLERANCE, INT8_MIN_CHECKED_STEPS);
         report("llama int8 u55c", c, INT8_RELATIVE_TOLERANCE);
     }
@@ -159,7 +160,7 @@ class EndToEndTest {
     void synthLlamaFp16MatchesOnnxRuntimeMoreTightly() throws Exception {
         Path onnx = dir.resolve("llama.onnx");
         SyntheticDecoderWriter.write(llamaSpec(), onnx);
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.FP16, Platform.U55C, dir.resolve("llama-fp16.tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.FP16, Platform.U55C, dir.resolve("llama-fp16.tfpkg"));
         Comparison c = compare(onnx, pkg, FP16_RELATIVE_TOLERANCE, FP16_MIN_CHECKED_STEPS);
         report("llama fp16 u55c", c, FP16_RELATIVE_TOLERANCE);
     }
@@ -182,7 +183,7 @@ class EndToEndTest {
             Assumptions.assumeTrue(e.code() != CompileException.ErrorCode.BAD_OPTION, "synthetic GPT-2 not in this build: " + e.getMessage());
             throw e;
         }
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.INT8, Platform.U55C, dir.resolve("gpt2-int8.tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.INT8, Platform.U55C, dir.resolve("gpt2-int8.tfpkg"));
         Comparison c = compare(onnx, pkg, INT8_RELATIVE_TOLERANCE, INT8_MIN_CHECKED_STEPS);
         report("gpt2 int8 u55c", c, INT8_RELATIVE_TOLERANCE);
     }
@@ -205,7 +206,7 @@ class EndToEndTest {
         Path folder = SharedModels.resolve(fixture);
         Assumptions.assumeTrue(folder != null, SharedModels.missingMessage(fixture));
         Path onnx = onnxIn(folder);
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.FP16, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.FP16, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
         Comparison c = compare(onnx, pkg, FP16_RELATIVE_TOLERANCE, 0);
         report(fixture + " fp16 u55c", c, FP16_RELATIVE_TOLERANCE);
     }
@@ -216,7 +217,7 @@ class EndToEndTest {
         Path folder = SharedModels.resolve(fixture);
         Assumptions.assumeTrue(folder != null, SharedModels.missingMessage(fixture));
         Path onnx = onnxIn(folder);
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.FP16, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.FP16, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
         int[] tokens = {1, 2, 3, 4, 5, 6, 7};
         double worst = OrtComparison.compareHiddenStates(fixture, onnx, pkg, tokens, FP16_RELATIVE_TOLERANCE);
         System.out.printf("e2e %s fp16: final hidden states within %.2e of ORT at %d positions (tolerance %.0e)%n",
@@ -235,7 +236,7 @@ class EndToEndTest {
     void batchedDecodeOfThreeSequencesEqualsTheirSingleRuns() throws Exception {
         Path onnx = dir.resolve("llama.onnx");
         SyntheticDecoderWriter.write(llamaSpec(), onnx);
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.INT8, Platform.U55C, dir.resolve("llama-int8.tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.INT8, Platform.U55C, dir.resolve("llama-int8.tfpkg"));
         int[][] prompts = {{1, 2, 3, 4}, {7, 8}, {200, 100, 50, 25, 12}};
         int steps = 12;
         int[][] single = new int[3][];

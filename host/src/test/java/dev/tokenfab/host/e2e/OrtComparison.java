@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenfab.compiler.reference.GreedyResult;
 import dev.tokenfab.compiler.reference.Margins;
 import dev.tokenfab.compiler.reference.OrtDecoderRunner;
-import dev.tokenfab.compiler.verify.ReferenceDecoder;
+import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import dev.tokenfab.host.runtime.Sampler;
 import java.nio.file.Path;
 import java.util.Arrays;

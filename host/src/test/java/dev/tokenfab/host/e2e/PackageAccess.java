@@ -1,7 +1,7 @@
 package dev.tokenfab.host.e2e;
 
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
 import java.nio.file.Path;
 
 /** Opens a compiled package through the compiler's verifying reader. */

@@ -1,7 +1,8 @@
 package dev.tokenfab.host.e2e;
 
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.synth.SharedModels;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -48,7 +49,7 @@ class RealFixturesInt8Test {
         Assumptions.assumeTrue(folder != null, SharedModels.missingMessage(fixture));
         long t0 = System.nanoTime();
         Path onnx = EndToEndTest.onnxIn(folder);
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.INT8, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.INT8, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
         OrtComparison.Outcome o = OrtComparison.compare(fixture + " int8", onnx, pkg, PROMPT, STEPS, INT8_TOLERANCE, MIN_CHECKED);
         OrtComparison.printRow(fixture + " int8", o, INT8_TOLERANCE, System.nanoTime() - t0);
     }
@@ -60,7 +61,7 @@ class RealFixturesInt8Test {
         Assumptions.assumeTrue(folder != null, SharedModels.missingMessage(fixture));
         long t0 = System.nanoTime();
         Path onnx = EndToEndTest.onnxIn(folder);
-        Path pkg = Pipeline.compile(onnx, Manifest.QuantScheme.INT8, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
+        Path pkg = Pipeline.compile(onnx, QuantScheme.INT8, Platform.U55C, dir.resolve(fixture + ".tfpkg"));
         int[] tokens = {1, 2, 3, 4, 5, 6, 7};
         double worst = OrtComparison.compareHiddenStates(fixture + " int8", onnx, pkg, tokens, BODY_INT8_TOLERANCE);
         System.out.printf("acceptance | %-40s | max rel. err %.2e (tol %.1e) | last_state at %d positions | %.2f s%n",

@@ -1,14 +1,15 @@
 package dev.tokenfab.host.runtime;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
-import dev.tokenfab.compiler.verify.ReferenceDecoder;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import java.nio.file.Path;
@@ -37,12 +38,12 @@ class DecoderTest {
 
     static Stream<Arguments> packages() {
         return Stream.of(
-                Arguments.of("llama", PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16),
-                Arguments.of("llama", PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.INT8),
-                Arguments.of("llama", PackedFormat.Q4_GROUP, Manifest.KvCacheDtype.FP16),
-                Arguments.of("llama", PackedFormat.F16, Manifest.KvCacheDtype.FP16),
-                Arguments.of("gpt2", PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16),
-                Arguments.of("gpt2", PackedFormat.F16, Manifest.KvCacheDtype.INT8));
+                Arguments.of("llama", PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16),
+                Arguments.of("llama", PackedFormat.Q8_CHANNEL, KvCacheDtype.INT8),
+                Arguments.of("llama", PackedFormat.Q4_GROUP, KvCacheDtype.FP16),
+                Arguments.of("llama", PackedFormat.F16, KvCacheDtype.FP16),
+                Arguments.of("gpt2", PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16),
+                Arguments.of("gpt2", PackedFormat.F16, KvCacheDtype.INT8));
     }
 
     static double relativeError(float[] actual, float[] expected) {
@@ -56,11 +57,11 @@ class DecoderTest {
 
     @ParameterizedTest(name = "{0} {1} kv {2}")
     @MethodSource("packages")
-    void deviceLogitsMatchTheReferenceDecoder(String family, PackedFormat format, Manifest.KvCacheDtype kv) throws Exception {
+    void deviceLogitsMatchTheReferenceDecoder(String family, PackedFormat format, KvCacheDtype kv) throws Exception {
         DecoderConfig c = family.equals("llama") ? TestPackages.llama(40) : TestPackages.gpt2(40);
         Manifest m = TestPackages.write(dir, c, format, kv, 42);
         ReferenceDecoder ref = new ReferenceDecoder(m, dir);
-        double tolerance = kv == Manifest.KvCacheDtype.FP16 ? FP16_KV_RELATIVE_TOLERANCE : INT8_KV_RELATIVE_TOLERANCE;
+        double tolerance = kv == KvCacheDtype.FP16 ? FP16_KV_RELATIVE_TOLERANCE : INT8_KV_RELATIVE_TOLERANCE;
         try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
              Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1));
              KvCache.Sequence seq = decoder.kvCache().openSequence()) {
@@ -95,7 +96,7 @@ class DecoderTest {
 
     @ParameterizedTest(name = "{0} {1} kv {2}")
     @MethodSource("packages")
-    void batchedDecodeEqualsSingleRuns(String family, PackedFormat format, Manifest.KvCacheDtype kv) throws Exception {
+    void batchedDecodeEqualsSingleRuns(String family, PackedFormat format, KvCacheDtype kv) throws Exception {
         DecoderConfig c = family.equals("llama") ? TestPackages.llama(40) : TestPackages.gpt2(40);
         Manifest m = TestPackages.write(dir, c, format, kv, 7);
         int[][] prompts = {{1, 2, 3, 4}, {5, 6}, {9, 8, 7, 6, 5, 4, 3}};
@@ -157,7 +158,7 @@ class DecoderTest {
      */
     @ParameterizedTest(name = "{0} {1} kv {2}")
     @MethodSource("packages")
-    void programLaunchesEqualDirectLaunchesBitForBit(String family, PackedFormat format, Manifest.KvCacheDtype kv) throws Exception {
+    void programLaunchesEqualDirectLaunchesBitForBit(String family, PackedFormat format, KvCacheDtype kv) throws Exception {
         DecoderConfig c = family.equals("llama") ? TestPackages.llama(40) : TestPackages.gpt2(40);
         Manifest m = TestPackages.write(dir, c, format, kv, 11);
         try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
@@ -191,7 +192,7 @@ class DecoderTest {
     @Test
     void kvPageExhaustionIsAStatusAndLeavesOtherSequencesIntact() throws Exception {
         DecoderConfig c = TestPackages.llama(64);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 3);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16, 3);
         int[] prompt = {1, 2, 3, 4};
         // 3 pages of 16 tokens: sequence A takes 2 (20 positions), B gets 1, then B's 17th position finds none
         try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
@@ -229,7 +230,7 @@ class DecoderTest {
     @Test
     void f32MatricesAreRefusedNamingTheTensor() throws Exception {
         DecoderConfig c = TestPackages.llama(16);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.F32, Manifest.KvCacheDtype.FP16, 5);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.F32, KvCacheDtype.FP16, 5);
         try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
              Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1));
              KvCache.Sequence seq = decoder.kvCache().openSequence()) {
@@ -243,7 +244,7 @@ class DecoderTest {
     @Test
     void generatorStopsAtMaxTokensAndTimesFromTheSecondToken() throws Exception {
         DecoderConfig c = TestPackages.llama(64);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 11);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16, 11);
         try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
              Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1))) {
             Generator g = new Generator(decoder);
@@ -274,7 +275,7 @@ class DecoderTest {
     @Test
     void generatorStopsAtEos() throws Exception {
         DecoderConfig c = TestPackages.llama(64);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 11);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16, 11);
         int firstGreedy;
         try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
              Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1))) {

@@ -1,6 +1,6 @@
 package dev.tokenfab.host.runtime;
 
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.DeviceInfo;

@@ -1,12 +1,13 @@
 package dev.tokenfab.host.runtime;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.EmuDevice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class KvCacheTest {
 
-    static ModelConfig tinyConfig(Manifest.KvCacheDtype kv) {
+    static ModelConfig tinyConfig(KvCacheDtype kv) {
         DecoderConfig m = new DecoderConfig(DecoderConfig.Family.LLAMA, 32, 16, 2, 2, 1, 8, 32, 64,
                 DecoderConfig.NormKind.RMS_NORM, 1e-5f, DecoderConfig.Activation.SILU_GLU, DecoderConfig.PositionEncoding.ROPE,
                 10000f, 8, DecoderConfig.RopeLayout.HALF_SPLIT, false, true, false, false);
@@ -29,12 +30,12 @@ class KvCacheTest {
     };
 
     @ParameterizedTest
-    @EnumSource(Manifest.KvCacheDtype.class)
-    void pagesAreTakenPerPageAndGivenBackOnClose(Manifest.KvCacheDtype kv) throws Exception {
+    @EnumSource(KvCacheDtype.class)
+    void pagesAreTakenPerPageAndGivenBackOnClose(KvCacheDtype kv) throws Exception {
         try (EmuDevice d = new EmuDevice(Platform.U55C, NO_CALLS);
              KvCache cache = new KvCache(d, tinyConfig(kv), 4, 3, l -> l)) {
-            long pool = 3L * 4 * 1 * 8 * (kv == Manifest.KvCacheDtype.INT8 ? 1 : 2);
-            long scales = kv == Manifest.KvCacheDtype.INT8 ? 2 * 3L * 4 * 4 : 0;
+            long pool = 3L * 4 * 1 * 8 * (kv == KvCacheDtype.INT8 ? 1 : 2);
+            long scales = kv == KvCacheDtype.INT8 ? 2 * 3L * 4 * 4 : 0;
             assertEquals(2 * pool + scales, d.usedBytes(1) - 0, "layer 1 pools in bank 1");
             KvCache.Sequence a = cache.openSequence();
             KvCache.Sequence b = cache.openSequence();
@@ -61,8 +62,8 @@ class KvCacheTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Manifest.KvCacheDtype.class)
-    void contextLimitIsAStatus(Manifest.KvCacheDtype kv) throws Exception {
+    @EnumSource(KvCacheDtype.class)
+    void contextLimitIsAStatus(KvCacheDtype kv) throws Exception {
         try (EmuDevice d = new EmuDevice(Platform.U55C, NO_CALLS);
              KvCache cache = new KvCache(d, tinyConfig(kv), 16, 8, l -> 0)) {
             KvCache.Sequence s = cache.openSequence();

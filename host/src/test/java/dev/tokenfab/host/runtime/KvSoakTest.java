@@ -1,12 +1,13 @@
 package dev.tokenfab.host.runtime;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.EmuDevice;
 import java.io.IOException;
@@ -92,7 +93,7 @@ class KvSoakTest {
     @Test
     void thousandSequencesLeaveNoPagesAndNoNativeGrowth() throws Exception {
         DecoderConfig c = TestPackages.llama(40);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 9);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16, 9);
         try (Device device = EmuDevices.open(Platform.U55C);
              Decoder d = Decoder.load(device, m, dir, new Decoder.Options(1, 16, 7))) { // 7 pages: 4 sequences of up to 40 tokens contend
             EmuDevice emu = (EmuDevice) device;

@@ -1,10 +1,12 @@
 package dev.tokenfab.host.runtime;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.TensorNames;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.TensorNames;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.format.plan.Platform;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -38,7 +40,7 @@ public final class TestPackages {
     }
 
     /** Writes the bank files under {@code dir} and returns the manifest describing them. */
-    public static Manifest write(Path dir, DecoderConfig c, PackedFormat matrixFormat, Manifest.KvCacheDtype kv, long seed) throws IOException {
+    public static Manifest write(Path dir, DecoderConfig c, PackedFormat matrixFormat, KvCacheDtype kv, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<Integer, ByteArrayOut> banks = new LinkedHashMap<>();
         List<Manifest.Tensor> tensors = new ArrayList<>();
@@ -102,10 +104,10 @@ public final class TestPackages {
                 os.write(e.getValue().bytes());
             }
         }
-        Manifest.QuantScheme scheme = switch (matrixFormat) {
-            case F16, F32 -> Manifest.QuantScheme.FP16;
-            case Q8_CHANNEL -> Manifest.QuantScheme.INT8;
-            case Q4_GROUP -> Manifest.QuantScheme.INT4;
+        QuantScheme scheme = switch (matrixFormat) {
+            case F16, F32 -> QuantScheme.FP16;
+            case Q8_CHANNEL -> QuantScheme.INT8;
+            case Q4_GROUP -> QuantScheme.INT4;
         };
         return new Manifest(Manifest.FORMAT_VERSION, "TestPackages", c,
                 new Manifest.Quantization(scheme, matrixFormat == PackedFormat.Q4_GROUP ? 16 : 0, true, null, kv, List.of()),

@@ -1,15 +1,16 @@
 package dev.tokenfab.host.runtime;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.Devices;
@@ -47,7 +48,7 @@ class WeightStreamingTest {
     }
 
     private void assertStreamedEqualsResident(DecoderConfig c, PackedFormat format) throws Exception {
-        Manifest m = TestPackages.write(dir, c, format, Manifest.KvCacheDtype.FP16, 11);
+        Manifest m = TestPackages.write(dir, c, format, KvCacheDtype.FP16, 11);
         int steps = 20;
         float[][] resident;
         try (Device device = EmuDevices.open(Platform.U55C);
@@ -79,7 +80,7 @@ class WeightStreamingTest {
     @Test
     void aModelLargerThanTheCardRunsStreamed() throws Exception {
         DecoderConfig c = llama(16);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 5);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16, 5);
         long residentMax = Collections.max(DeviceWeights.residentBytesByBank(m).values());
         LayerStreamer.Layout layout = LayerStreamer.Layout.of(m);
         long streamedMax = 0;
@@ -113,7 +114,7 @@ class WeightStreamingTest {
         dev.tokenfab.host.device.xrt.XrtTestSupport.assumeNoopXrt();
         dev.tokenfab.host.device.XrtDevice.Simulator sim = dev.tokenfab.host.device.xrt.XrtTestSupport.assumeSimulator();
         DecoderConfig c = llama(3);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q4_GROUP, Manifest.KvCacheDtype.FP16, 4);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q4_GROUP, KvCacheDtype.FP16, 4);
         float[][] resident;
         try (Device device = EmuDevices.open(Platform.U55C); Decoder d = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1))) {
             resident = greedy(d, 10);
@@ -130,7 +131,7 @@ class WeightStreamingTest {
     @Test
     void anAbortedStepResynchronizesTheSlots() throws Exception {
         DecoderConfig c = llama(3);
-        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, Manifest.KvCacheDtype.FP16, 2);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16, 2);
         try (Device device = EmuDevices.open(Platform.U55C);
              Decoder d = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 1).withResidency(Decoder.WeightResidency.STREAMED))) {
             float[][] first = greedy(d, 4);

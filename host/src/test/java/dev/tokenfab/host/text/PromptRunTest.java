@@ -1,5 +1,6 @@
 package dev.tokenfab.host.text;
 
+import dev.tokenfab.format.quant.QuantScheme;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,10 +12,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.reference.GreedyResult;
 import dev.tokenfab.compiler.reference.Margins;
 import dev.tokenfab.compiler.reference.OrtDecoderRunner;
@@ -53,7 +54,7 @@ class PromptRunTest {
         return new Cli(code, out.toString(), err.toString());
     }
 
-    static Path compile(Path onnx, Manifest.QuantScheme quant, Path out) throws Exception {
+    static Path compile(Path onnx, QuantScheme quant, Path out) throws Exception {
         CompileOptions options = CompileOptions.defaults().withQuant(quant).withPlatform(Platform.U55C);
         return new Compiler(ModelImporter.onnx(), line -> {}).compile(onnx, out, options, null).output();
     }
@@ -64,7 +65,7 @@ class PromptRunTest {
         Assumptions.assumeTrue(folder != null, SharedModels.missingMessage(FIXTURE));
         EmuDevices.open(Platform.U55C).close(); // skips when the kernel library is not in the build
         Path onnx = folder.resolve("model.onnx");
-        Path pkg = compile(onnx, Manifest.QuantScheme.FP16, dir.resolve("llama.tfpkg"));
+        Path pkg = compile(onnx, QuantScheme.FP16, dir.resolve("llama.tfpkg"));
 
         long[] promptIds;
         try (ModelPackage p = PackageReader.open(pkg)) {
@@ -133,7 +134,7 @@ class PromptRunTest {
     void packageWithoutTokenizerSaysUsePromptIds() throws Exception {
         Path onnx = dir.resolve("synth.onnx");
         SyntheticDecoderWriter.write(SynthSpec.llamaDemo().seed(3).build(), onnx);
-        Path pkg = compile(onnx, Manifest.QuantScheme.FP16, dir.resolve("synth.tfpkg"));
+        Path pkg = compile(onnx, QuantScheme.FP16, dir.resolve("synth.tfpkg"));
         try (ModelPackage p = PackageReader.open(pkg)) {
             TextException e = assertThrows(TextException.class, () -> Tokenizer.forPackage(pkg, p.manifest()));
             assertEquals(TextException.ErrorCode.NO_TOKENIZER, e.code());

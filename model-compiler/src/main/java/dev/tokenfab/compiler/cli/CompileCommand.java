@@ -1,13 +1,16 @@
 package dev.tokenfab.compiler.cli;
 
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.quant.QuantScheme;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackageWriter;
-import dev.tokenfab.compiler.plan.DataflowPlan;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.compiler.write.PackageWriter;
+import dev.tokenfab.format.plan.DataflowPlan;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.QuantSpec;
 import dev.tokenfab.compiler.report.AccuracyEvaluator;
@@ -111,9 +114,9 @@ public final class CompileCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         CompileOptions options = new CompileOptions(
-                Manifest.QuantScheme.valueOf(quant.name().toUpperCase(Locale.ROOT)), groupSize, zeroPoints,
-                Manifest.Int4Method.valueOf(int4Method.name().toUpperCase(Locale.ROOT)), keepFp16,
-                Manifest.KvCacheDtype.valueOf(kvCache.name().toUpperCase(Locale.ROOT)),
+                QuantScheme.valueOf(quant.name().toUpperCase(Locale.ROOT)), groupSize, zeroPoints,
+                Int4Method.valueOf(int4Method.name().toUpperCase(Locale.ROOT)), keepFp16,
+                KvCacheDtype.valueOf(kvCache.name().toUpperCase(Locale.ROOT)),
                 Platform.valueOf(platform.name().toUpperCase(Locale.ROOT)), contextTokens, 1, QuantSpec.defaultThreads());
         try {
             Compiler compiler = withAccuracyReport(new Compiler(importer, verbose ? err::println : line -> { }), out);

@@ -1,7 +1,7 @@
 package dev.tokenfab.compiler.cli;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.ElementType;
 import dev.tokenfab.compiler.synth.SynthForm;
 import dev.tokenfab.compiler.synth.SynthSpec;

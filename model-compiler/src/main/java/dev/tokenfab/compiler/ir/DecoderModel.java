@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.ir;
 
+import dev.tokenfab.format.model.DecoderConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

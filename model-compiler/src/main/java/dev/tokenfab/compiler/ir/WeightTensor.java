@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.ir;
 
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.lang.foreign.MemorySegment;
 
 /**

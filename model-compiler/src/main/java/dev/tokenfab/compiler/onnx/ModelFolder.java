@@ -3,7 +3,7 @@ package dev.tokenfab.compiler.onnx;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import java.io.IOException;
 import java.nio.file.Files;

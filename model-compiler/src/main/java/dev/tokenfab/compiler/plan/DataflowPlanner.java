@@ -1,20 +1,23 @@
 package dev.tokenfab.compiler.plan;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.plan.DataflowPlan;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.TensorNames;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
-import dev.tokenfab.compiler.plan.DataflowPlan.BankUse;
-import dev.tokenfab.compiler.plan.DataflowPlan.EstimateModeled;
-import dev.tokenfab.compiler.plan.DataflowPlan.KernelUse;
-import dev.tokenfab.compiler.plan.DataflowPlan.KvPool;
-import dev.tokenfab.compiler.plan.DataflowPlan.MemoryPlan;
-import dev.tokenfab.compiler.plan.DataflowPlan.ResourcesModeled;
-import dev.tokenfab.compiler.plan.DataflowPlan.ShardPlacement;
-import dev.tokenfab.compiler.plan.DataflowPlan.Stage;
-import dev.tokenfab.compiler.plan.DataflowPlan.TensorPlacement;
+import dev.tokenfab.format.FormatException.ErrorCode;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.TensorNames;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.format.plan.DataflowPlan.BankUse;
+import dev.tokenfab.format.plan.DataflowPlan.EstimateModeled;
+import dev.tokenfab.format.plan.DataflowPlan.KernelUse;
+import dev.tokenfab.format.plan.DataflowPlan.KvPool;
+import dev.tokenfab.format.plan.DataflowPlan.MemoryPlan;
+import dev.tokenfab.format.plan.DataflowPlan.ResourcesModeled;
+import dev.tokenfab.format.plan.DataflowPlan.ShardPlacement;
+import dev.tokenfab.format.plan.DataflowPlan.Stage;
+import dev.tokenfab.format.plan.DataflowPlan.TensorPlacement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -200,7 +203,7 @@ public final class DataflowPlanner {
         }
     }
 
-    static long kvBytesPerPosition(DecoderConfig cfg, Manifest.KvCacheDtype kv) {
+    static long kvBytesPerPosition(DecoderConfig cfg, KvCacheDtype kv) {
         long perLayer = switch (kv) {
             case FP16 -> 2L * cfg.kvDim() * 2;
             case INT8 -> 2L * (cfg.kvDim() + (long) cfg.numKvHeads() * 4);   // int8 elements + fp32 scale per (token, head)
@@ -208,7 +211,7 @@ public final class DataflowPlanner {
         return perLayer * cfg.numLayers();
     }
 
-    private static long kvPoolBytes(DecoderConfig cfg, Manifest.KvCacheDtype kv, int batch, int positions) {
+    private static long kvPoolBytes(DecoderConfig cfg, KvCacheDtype kv, int batch, int positions) {
         return kvBytesPerPosition(cfg, kv) / cfg.numLayers() / 2 * batch * positions;
     }
 
@@ -313,7 +316,7 @@ public final class DataflowPlanner {
 
     /** Bytes each bank streams per decode step at {@code batch} and {@code context}. */
     private static Map<Integer, Long> bytesReadPerBank(DecoderConfig cfg, List<TensorPlacement> placements, List<KvPool> pools,
-                                                       Manifest.KvCacheDtype kv, int batch, int context) {
+                                                       KvCacheDtype kv, int batch, int context) {
         Map<Integer, Long> m = new TreeMap<>();
         for (TensorPlacement p : placements) {
             PackedShape shape = new PackedShape(p.tensor(), p.format(), p.rows(), p.cols(), p.groupSize(), p.zeroPoints());
@@ -353,7 +356,7 @@ public final class DataflowPlanner {
 
     /** One token's stages at {@code batch} and {@code context}. */
     static List<Stage> stages(DecoderConfig cfg, List<TensorPlacement> placements, List<KernelUse> kernels, List<KvPool> pools,
-                              Platform platform, int clockMhz, Manifest.KvCacheDtype kv, int batch, int context) {
+                              Platform platform, int clockMhz, KvCacheDtype kv, int batch, int context) {
         Map<String, TensorPlacement> pl = new HashMap<>();
         for (TensorPlacement p : placements) pl.put(p.tensor(), p);
         Ctx x = new Ctx(cfg, pl, byName(kernels), platform, clockMhz * 1e6, batch);
@@ -415,9 +418,9 @@ public final class DataflowPlanner {
 
     /** Attention over the KV pools: each layer streams its K then V pool; GQA reuses a KV element for
      *  numHeads/numKvHeads query heads, so lanes = KV elements per AXI beat x that group. */
-    private static Stage attention(Ctx x, List<KvPool> pools, Manifest.KvCacheDtype kv, int context) {
+    private static Stage attention(Ctx x, List<KvPool> pools, KvCacheDtype kv, int context) {
         DecoderConfig cfg = x.cfg();
-        int elemBits = kv == Manifest.KvCacheDtype.FP16 ? 16 : 8;
+        int elemBits = kv == KvCacheDtype.FP16 ? 16 : 8;
         int beatElems = AXI_BEAT_BITS / elemBits;
         int group = cfg.numHeads() / cfg.numKvHeads();
         long poolRead = kvPoolBytes(cfg, kv, x.batch(), context);
@@ -474,7 +477,7 @@ public final class DataflowPlanner {
     public static EstimateModeled estimate(DecoderConfig cfg, DataflowPlan plan, int batch, int contextTokens) {
         if (batch <= 0 || contextTokens <= 0) throw new IllegalArgumentException("batch and context must be positive");
         Platform platform = Platform.valueOf(plan.platform());
-        Manifest.KvCacheDtype kv = plan.memory().kvCache();
+        KvCacheDtype kv = plan.memory().kvCache();
         List<Stage> stages = stages(cfg, plan.placements(), plan.kernels(), plan.memory().kvPools(), platform,
                 plan.kernelClockMhz(), kv, batch, contextTokens);
         double computeSeconds = 0, memorySeconds = 0, stepSeconds = 0;

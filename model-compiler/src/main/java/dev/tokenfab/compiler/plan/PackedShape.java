@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.plan;
 
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.compiler.quant.PackedTensor;
 import dev.tokenfab.compiler.quant.QuantizedModel;
 import java.util.List;

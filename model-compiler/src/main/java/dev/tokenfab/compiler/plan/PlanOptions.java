@@ -1,6 +1,7 @@
 package dev.tokenfab.compiler.plan;
 
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.pkg.Manifest;
 
 /**
  * Planner inputs beyond the model and platform.
@@ -9,7 +10,7 @@ import dev.tokenfab.compiler.pkg.Manifest;
  * @param contextTokens  context length at which per-token KV reads are modeled (<= the model's max context)
  * @param maxBatch       sequences the KV cache and activation buffers are sized for
  */
-public record PlanOptions(Manifest.KvCacheDtype kvCache, int contextTokens, int maxBatch) {
+public record PlanOptions(KvCacheDtype kvCache, int contextTokens, int maxBatch) {
 
     /** Modeled context when none is given: 1,024 positions or the model's maximum, whichever is smaller. */
     public static final int DEFAULT_CONTEXT_TOKENS = 1024;
@@ -20,6 +21,6 @@ public record PlanOptions(Manifest.KvCacheDtype kvCache, int contextTokens, int 
     }
 
     public static PlanOptions defaults(int modelMaxContextTokens) {
-        return new PlanOptions(Manifest.KvCacheDtype.FP16, Math.min(DEFAULT_CONTEXT_TOKENS, modelMaxContextTokens), 1);
+        return new PlanOptions(KvCacheDtype.FP16, Math.min(DEFAULT_CONTEXT_TOKENS, modelMaxContextTokens), 1);
     }
 }

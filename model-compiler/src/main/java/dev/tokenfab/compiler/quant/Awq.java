@@ -1,10 +1,10 @@
 package dev.tokenfab.compiler.quant;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

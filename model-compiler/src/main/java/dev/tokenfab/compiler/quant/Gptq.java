@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.quant;
 
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 
 /**
  * GPTQ-style error feedback (Frantar et al., "GPTQ", ICLR 2023) for Q4_GROUP: columns are quantized

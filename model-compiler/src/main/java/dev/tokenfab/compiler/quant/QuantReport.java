@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.quant;
 
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,6 +1,8 @@
 package dev.tokenfab.compiler.quant;
 
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.format.pkg.Manifest;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -16,7 +18,7 @@ import java.util.regex.Pattern;
  * @param keepFp16    canonical tensor names (or globs with {@code *}) kept in fp16
  * @param threads     worker threads for quantization (tensors and row blocks run in parallel)
  */
-public record QuantSpec(Manifest.QuantScheme scheme, int groupSize, boolean zeroPoints, Manifest.Int4Method int4Method,
+public record QuantSpec(QuantScheme scheme, int groupSize, boolean zeroPoints, Int4Method int4Method,
                         List<String> keepFp16, int threads) {
 
     public static final List<Integer> ALLOWED_GROUP_SIZES = List.of(32, 64, 128);
@@ -27,15 +29,15 @@ public record QuantSpec(Manifest.QuantScheme scheme, int groupSize, boolean zero
     }
 
     public static QuantSpec int8() {
-        return new QuantSpec(Manifest.QuantScheme.INT8, 0, false, null, List.of(), defaultThreads());
+        return new QuantSpec(QuantScheme.INT8, 0, false, null, List.of(), defaultThreads());
     }
 
-    public static QuantSpec int4(int groupSize, boolean zeroPoints, Manifest.Int4Method method) {
-        return new QuantSpec(Manifest.QuantScheme.INT4, groupSize, zeroPoints, method, List.of(), defaultThreads());
+    public static QuantSpec int4(int groupSize, boolean zeroPoints, Int4Method method) {
+        return new QuantSpec(QuantScheme.INT4, groupSize, zeroPoints, method, List.of(), defaultThreads());
     }
 
     public static QuantSpec fp16() {
-        return new QuantSpec(Manifest.QuantScheme.FP16, 0, false, null, List.of(), defaultThreads());
+        return new QuantSpec(QuantScheme.FP16, 0, false, null, List.of(), defaultThreads());
     }
 
     public QuantSpec withKeepFp16(List<String> names) {

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.quant;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,12 +1,14 @@
 package dev.tokenfab.compiler.quant;
 
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.QuantScheme;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -53,7 +55,7 @@ public final class Quantizer {
 
     /** Checks the spec; the message lists the allowed values. */
     public void validateSpec() throws CompileException {
-        if (spec.scheme() == Manifest.QuantScheme.INT4) {
+        if (spec.scheme() == QuantScheme.INT4) {
             if (!QuantSpec.ALLOWED_GROUP_SIZES.contains(spec.groupSize())) {
                 throw new CompileException(ErrorCode.BAD_OPTION, "group size " + spec.groupSize() + " not allowed; allowed: 32, 64, 128");
             }
@@ -93,7 +95,7 @@ public final class Quantizer {
                             "cols " + w.cols() + " not a multiple of group size " + spec.groupSize() + ": int8 fallback");
                 }
                 String note = null;
-                String method = switch (spec.int4Method() == null ? Manifest.Int4Method.RTN : spec.int4Method()) {
+                String method = switch (spec.int4Method() == null ? Int4Method.RTN : spec.int4Method()) {
                     case RTN -> "int4-rtn";
                     case AWQ -> stats.meanAbs(w.name()) != null ? "int4-awq" : "int4-mse-clip";
                     case GPTQ -> {
@@ -131,7 +133,7 @@ public final class Quantizer {
         Map<String, FormatChoice> formats = chooseFormats(model);
         Map<String, Awq.Transform> transforms = new HashMap<>();
         Map<String, String> awqNotes = new HashMap<>();
-        if (spec.scheme() == Manifest.QuantScheme.INT4 && spec.int4Method() == Manifest.Int4Method.AWQ && !stats.isEmpty()) {
+        if (spec.scheme() == QuantScheme.INT4 && spec.int4Method() == Int4Method.AWQ && !stats.isEmpty()) {
             Awq.plan(model, formats, stats, transforms, awqNotes);
         }
 

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.quant;
 
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 
 /**
  * The quantizer's fast paths: one row at a time, from a float buffer into byte buffers in the

@@ -1,16 +1,18 @@
 package dev.tokenfab.compiler.report;
 
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.compiler.quant.Calibration;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackageJson;
-import dev.tokenfab.compiler.pkg.PackageWriter;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.PackageJson;
+import dev.tokenfab.compiler.write.PackageWriter;
 import dev.tokenfab.compiler.quant.QuantReport;
 import dev.tokenfab.compiler.reference.GreedyResult;
 import dev.tokenfab.compiler.reference.Margins;
 import dev.tokenfab.compiler.reference.OrtDecoderRunner;
 import dev.tokenfab.compiler.reference.ReferenceException;
-import dev.tokenfab.compiler.verify.ReferenceDecoder;
+import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,7 +126,7 @@ public final class AccuracyEvaluator {
         // a compile measures its temporary directory: name the package it becomes
         String name = packageDir.getFileName().toString().replaceFirst("\\.tmp-[0-9a-f]+$", "");
         String candidate = "package " + name + " (" + q.scheme()
-                + (q.scheme() == Manifest.QuantScheme.INT4 ? " g" + q.groupSize() + " " + q.method() : "") + ")";
+                + (q.scheme() == QuantScheme.INT4 ? " g" + q.groupSize() + " " + q.method() : "") + ")";
         return new AccuracyReport(AccuracyReport.LABEL, "ONNX Runtime " + provider + " on " + onnx.getFileName(), candidate,
                 logits ? AccuracyReport.Comparison.LOGITS : AccuracyReport.Comparison.HIDDEN_STATE, note, steps,
                 List.copyOf(results), summarize(all, logits), tensors);

@@ -2,7 +2,7 @@ package dev.tokenfab.compiler.synth;
 
 import static dev.tokenfab.compiler.synth.GraphBuilder.Attr;
 
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.synth;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.ElementType;
 
 /**

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.synth;
 
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 
 /**
  * Draws every weight of a spec. Values are keyed by the canonical {@link TensorNames} name and the

@@ -1,13 +1,14 @@
 package dev.tokenfab.compiler.cli;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.compiler.quant.TestModels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -52,7 +53,7 @@ class CompileCommandTest {
             assertEquals(PackedFormat.Q4_GROUP, pkg.tensor("layers.0.attn.wq").orElseThrow().format());
             assertTrue(pkg.tensor("layers.0.attn.wq").orElseThrow().zeroPoints());
             assertEquals("U55C", pkg.manifest().platform());
-            assertEquals(dev.tokenfab.compiler.pkg.Manifest.KvCacheDtype.INT8, pkg.manifest().quant().kvCache());
+            assertEquals(dev.tokenfab.format.quant.KvCacheDtype.INT8, pkg.manifest().quant().kvCache());
         }
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.onnx.toy.ProtoBuilder;
 import dev.tokenfab.compiler.onnx.toy.ToyLlama;
 import java.nio.file.Files;

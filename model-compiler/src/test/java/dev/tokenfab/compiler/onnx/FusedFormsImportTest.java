@@ -4,13 +4,13 @@ import static dev.tokenfab.compiler.onnx.toy.ToyFusedLlama.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import dev.tokenfab.compiler.onnx.toy.ProtoBuilder;
 import dev.tokenfab.compiler.onnx.toy.ToyFusedLlama;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import dev.tokenfab.compiler.onnx.toy.ProtoBuilder;
 import dev.tokenfab.compiler.onnx.toy.ToyLlama;
@@ -119,7 +119,7 @@ class RawLlamaImportTest {
         Path onnx = dir.resolve("model.onnx");
         ProtoBuilder.write(new ToyLlama(ToyLlama.DEFAULT, true).build(), onnx, null, 0);
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tokenfab.compiler.CompileException.class, () -> OnnxImporter.importModel(onnx));
-        assertEquals(dev.tokenfab.compiler.CompileException.ErrorCode.UNSUPPORTED_MODEL, e.code());
+        assertEquals(dev.tokenfab.format.FormatException.ErrorCode.UNSUPPORTED_MODEL, e.code());
         assertTrue(e.getMessage().contains("maximum context"), e.getMessage());
     }
 

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.DecoderConfig.Activation;
-import dev.tokenfab.compiler.ir.DecoderConfig.NormKind;
-import dev.tokenfab.compiler.ir.DecoderConfig.PositionEncoding;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig.Activation;
+import dev.tokenfab.format.model.DecoderConfig.NormKind;
+import dev.tokenfab.format.model.DecoderConfig.PositionEncoding;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

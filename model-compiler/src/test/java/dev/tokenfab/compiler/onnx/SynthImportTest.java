@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SynthesizedModel;
@@ -64,7 +64,7 @@ class SynthImportTest {
         assertEquals(ropeIgnoredUnlessRope(spec.toDecoderConfig()), ropeIgnoredUnlessRope(m.config()));
         if (spec.nbitsBlockSize() > 0) {
             WeightTensor.Quantized wq = (WeightTensor.Quantized) m.weight(TensorNames.layer(0).wq());
-            assertEquals(dev.tokenfab.compiler.pkg.PackedFormat.Q4_GROUP, wq.format());
+            assertEquals(dev.tokenfab.format.quant.PackedFormat.Q4_GROUP, wq.format());
             assertEquals(spec.nbitsBlockSize(), wq.groupSize());
             assertEquals(spec.nbitsZeroPoints(), wq.zeros() != null);
             // intermediate 172 is not a multiple of the block: groups shrink to gcd(172, block) = 4, scales repeat

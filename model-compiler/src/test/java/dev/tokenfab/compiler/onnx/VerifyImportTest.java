@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import dev.tokenfab.compiler.onnx.toy.ProtoBuilder;
 import dev.tokenfab.compiler.onnx.toy.ToyLlama;

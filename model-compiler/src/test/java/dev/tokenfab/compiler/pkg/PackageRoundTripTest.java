@@ -1,5 +1,13 @@
 package dev.tokenfab.compiler.pkg;
 
+import dev.tokenfab.format.FormatException;
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageJson;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.format.quant.PackedFormat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,9 +20,9 @@ import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.PackedStore;
 import dev.tokenfab.compiler.quant.PackedTensor;
@@ -47,7 +55,7 @@ class PackageRoundTripTest {
     void everyTensorReadsBackExactlyAsPackedAndFilesMatchTheManifest() throws Exception {
         Path tok = Files.writeString(dir.resolve("tok.json"), "{\"model\":{}}");
         DecoderModel m = model(tok);
-        CompileOptions o = CompileOptions.defaults().withQuant(Manifest.QuantScheme.FP16).withPlatform(Platform.U55C);
+        CompileOptions o = CompileOptions.defaults().withQuant(QuantScheme.FP16).withPlatform(Platform.U55C);
         Path out = dir.resolve("m.tfpkg");
         Compiler.Result r = compile(m, out, o);
         QuantizedModel expected = new Quantizer(o.quantSpec(), null).quantize(m, PackedStore.inMemory());
@@ -85,8 +93,8 @@ class PackageRoundTripTest {
     @Test
     void int4WithZeroPointsAndInt8RoundTripThroughTheReader() throws Exception {
         DecoderModel m = model(null);
-        for (CompileOptions o : List.of(CompileOptions.defaults().withInt4(32, true, Manifest.Int4Method.AWQ),
-                CompileOptions.defaults().withQuant(Manifest.QuantScheme.INT8).withPlatform(Platform.U250))) {
+        for (CompileOptions o : List.of(CompileOptions.defaults().withInt4(32, true, Int4Method.AWQ),
+                CompileOptions.defaults().withQuant(QuantScheme.INT8).withPlatform(Platform.U250))) {
             Path out = dir.resolve("m-" + o.quant() + ".tfpkg");
             compile(m, out, o);
             QuantizedModel expected = new Quantizer(o.quantSpec(), null).quantize(m, PackedStore.inMemory());
@@ -120,7 +128,7 @@ class PackageRoundTripTest {
             f.seek(10);
             f.write(b ^ 0x5A);
         }
-        CompileException e = assertThrows(CompileException.class, () -> PackageReader.open(out));
+        FormatException e = assertThrows(FormatException.class, () -> PackageReader.open(out));
         assertEquals(CompileException.ErrorCode.PACKAGE_CORRUPT, e.code());
         assertTrue(e.getMessage().contains(bank.getFileName().toString()), e.getMessage());
         // a trusted fast path may skip hashing, by explicit choice only
@@ -130,7 +138,7 @@ class PackageRoundTripTest {
         try (RandomAccessFile f = new RandomAccessFile(bank.toFile(), "rw")) {
             f.setLength(f.length() - 1);
         }
-        CompileException t = assertThrows(CompileException.class, () -> PackageReader.open(out, PackageReader.Verification.SIZES_ONLY));
+        FormatException t = assertThrows(FormatException.class, () -> PackageReader.open(out, PackageReader.Verification.SIZES_ONLY));
         assertEquals(CompileException.ErrorCode.PACKAGE_CORRUPT, t.code());
         assertTrue(t.getMessage().contains(bank.getFileName().toString()), t.getMessage());
     }
@@ -139,7 +147,7 @@ class PackageRoundTripTest {
     void missingFileAndOutOfRangePartAreRefused() throws Exception {
         Path out = compiled();
         Files.delete(out.resolve("dataflow.json"));
-        CompileException e = assertThrows(CompileException.class, () -> PackageReader.open(out));
+        FormatException e = assertThrows(FormatException.class, () -> PackageReader.open(out));
         assertEquals(CompileException.ErrorCode.PACKAGE_CORRUPT, e.code());
         assertTrue(e.getMessage().contains("dataflow.json"), e.getMessage());
 
@@ -149,7 +157,7 @@ class PackageRoundTripTest {
         ObjectNode part = (ObjectNode) man.get("tensors").get(1).get("shards").get(0).get("parts").get("data");
         part.put("offsetBytes", 1L << 40);
         PackageJson.mapper().writeValue(out2.resolve("manifest.json").toFile(), man);
-        CompileException r = assertThrows(CompileException.class, () -> PackageReader.open(out2));
+        FormatException r = assertThrows(FormatException.class, () -> PackageReader.open(out2));
         assertEquals(CompileException.ErrorCode.PACKAGE_CORRUPT, r.code());
         assertTrue(r.getMessage().contains(man.get("tensors").get(1).get("name").asText()), r.getMessage());
     }
@@ -161,7 +169,7 @@ class PackageRoundTripTest {
         man.put("formatVersion", 99);
         man.put("someFutureField", true);
         PackageJson.mapper().writeValue(out.resolve("manifest.json").toFile(), man);
-        CompileException e = assertThrows(CompileException.class, () -> PackageReader.open(out));
+        FormatException e = assertThrows(FormatException.class, () -> PackageReader.open(out));
         assertEquals(CompileException.ErrorCode.PACKAGE_VERSION, e.code());
         assertTrue(e.getMessage().contains("99"), e.getMessage());
     }
@@ -177,11 +185,11 @@ class PackageRoundTripTest {
         }
         compile(model(null), out, CompileOptions.defaults());
         String before = Files.readString(out.resolve("manifest.json"));
-        assertThrows(CompileException.class, () -> compile(bad, out, CompileOptions.defaults().withQuant(Manifest.QuantScheme.FP16)));
+        assertThrows(CompileException.class, () -> compile(bad, out, CompileOptions.defaults().withQuant(QuantScheme.FP16)));
         assertEquals(before, Files.readString(out.resolve("manifest.json")), "existing package untouched by a failed compile");
-        compile(model(null), out, CompileOptions.defaults().withQuant(Manifest.QuantScheme.FP16));
+        compile(model(null), out, CompileOptions.defaults().withQuant(QuantScheme.FP16));
         try (ModelPackage pkg = PackageReader.open(out)) {
-            assertEquals(Manifest.QuantScheme.FP16, pkg.manifest().quant().scheme(), "replaced after success");
+            assertEquals(QuantScheme.FP16, pkg.manifest().quant().scheme(), "replaced after success");
         }
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of("f.tfpkg"), s.map(p -> p.getFileName().toString()).toList());

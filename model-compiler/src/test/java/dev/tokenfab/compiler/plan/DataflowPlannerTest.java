@@ -1,15 +1,18 @@
 package dev.tokenfab.compiler.plan;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.plan.DataflowPlan;
+import dev.tokenfab.format.plan.Platform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.TensorNames;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.TensorNames;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.compiler.quant.TestModels;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -140,7 +143,7 @@ class DataflowPlannerTest {
     void planRoundTripsThroughJson() throws Exception {
         DecoderConfig c = TestModels.llamaConfig(256, 128, 2, 4, 2, 256, false);
         DataflowPlan plan = DataflowPlanner.plan(c, shapes(c, PackedFormat.Q8_CHANNEL, 0), Platform.U250,
-                new PlanOptions(Manifest.KvCacheDtype.INT8, 128, 2));
+                new PlanOptions(KvCacheDtype.INT8, 128, 2));
         ObjectMapper om = new ObjectMapper();
         String json = om.writeValueAsString(plan);
         assertEquals(plan, om.readValue(json, DataflowPlan.class));

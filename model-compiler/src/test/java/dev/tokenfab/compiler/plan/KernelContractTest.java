@@ -1,10 +1,13 @@
 package dev.tokenfab.compiler.plan;
 
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.plan.DataflowPlan;
+import dev.tokenfab.format.plan.Platform;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -27,7 +30,7 @@ class KernelContractTest {
         for (PackedFormat f : new PackedFormat[] {PackedFormat.Q4_GROUP, PackedFormat.Q8_CHANNEL, PackedFormat.F16}) {
             DecoderConfig llama = DataflowPlannerTest.llama1b();
             DataflowPlan plan = DataflowPlanner.plan(llama, DataflowPlannerTest.shapes(llama, f, f == PackedFormat.Q4_GROUP ? 64 : 0),
-                    Platform.U55C, new PlanOptions(Manifest.KvCacheDtype.INT8, 256, 1));
+                    Platform.U55C, new PlanOptions(KvCacheDtype.INT8, 256, 1));
             for (DataflowPlan.KernelUse k : plan.kernels()) assertTrue(declared.contains(k.symbol()), k.symbol() + " not in " + header);
             for (DataflowPlan.Stage s : plan.stages()) assertTrue(declared.contains(s.kernel()), s.kernel() + " not in " + header);
         }

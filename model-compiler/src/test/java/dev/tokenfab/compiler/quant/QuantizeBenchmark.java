@@ -1,15 +1,16 @@
 package dev.tokenfab.compiler.quant;
 
+import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackageReader;
-import dev.tokenfab.compiler.pkg.PackageWriter;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.compiler.write.PackageWriter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -75,8 +76,8 @@ public final class QuantizeBenchmark {
                 QuantSpec spec = switch (run) {
                     case "int8" -> QuantSpec.int8();
                     case "fp16" -> QuantSpec.fp16();
-                    case "int4-rtn" -> QuantSpec.int4(128, false, Manifest.Int4Method.RTN);
-                    case "int4-mse" -> QuantSpec.int4(128, false, Manifest.Int4Method.AWQ);
+                    case "int4-rtn" -> QuantSpec.int4(128, false, Int4Method.RTN);
+                    case "int4-mse" -> QuantSpec.int4(128, false, Int4Method.AWQ);
                     default -> throw new IllegalArgumentException("unknown run " + run + "; allowed: int8, fp16, int4-rtn, int4-mse, compile-int4, compile-int8");
                 };
                 Quantizer q = new Quantizer(spec, null);
@@ -101,7 +102,7 @@ public final class QuantizeBenchmark {
 
     private static void compile(DecoderModel model, Path dir, String run, double catSeconds) throws Exception {
         CompileOptions o = switch (run) {
-            case "compile-int4" -> CompileOptions.defaults().withInt4(128, false, Manifest.Int4Method.RTN);
+            case "compile-int4" -> CompileOptions.defaults().withInt4(128, false, Int4Method.RTN);
             case "compile-int8" -> CompileOptions.defaults();
             default -> throw new IllegalArgumentException(run);
         };

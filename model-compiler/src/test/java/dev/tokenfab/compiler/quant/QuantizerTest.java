@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.quant;
 
+import dev.tokenfab.format.quant.Int4Method;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
@@ -80,7 +81,7 @@ class QuantizerTest {
     @MethodSource("int4Variants")
     void int4GroupwiseMatchesReference(int groupSize, boolean zeroPoints) throws Exception {
         DecoderModel m = TestModels.tinyLlama(2);
-        QuantizedModel q = run(m, QuantSpec.int4(groupSize, zeroPoints, Manifest.Int4Method.RTN), null);
+        QuantizedModel q = run(m, QuantSpec.int4(groupSize, zeroPoints, Int4Method.RTN), null);
         checkAgainstReference(m, q);
         PackedTensor wq = q.tensor(TensorNames.layer(0).wq());
         assertEquals(PackedFormat.Q4_GROUP, wq.format());
@@ -95,7 +96,7 @@ class QuantizerTest {
         String name = TensorNames.layer(0).wGate();
         float[] ref = TestModels.logical((WeightTensor.Dense) m.weight(name));
         PackedTensor q8 = run(m, QuantSpec.int8(), null).tensor(name);
-        PackedTensor q4 = run(m, QuantSpec.int4(32, true, Manifest.Int4Method.RTN), null).tensor(name);
+        PackedTensor q4 = run(m, QuantSpec.int4(32, true, Int4Method.RTN), null).tensor(name);
         int cols = q8.cols();
         for (int r = 0; r < q8.rows(); r++) {
             float[] d8 = q8.dequantizeRow(r), d4 = q4.dequantizeRow(r);
@@ -125,7 +126,7 @@ class QuantizerTest {
         int rows = 200, cols = 320;   // not multiples of the 64-wide transpose tile in rows
         float[] v = new float[rows * cols];
         for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
-        for (QuantSpec spec : List.of(QuantSpec.int8(), QuantSpec.int4(64, true, Manifest.Int4Method.AWQ), QuantSpec.fp16())) {
+        for (QuantSpec spec : List.of(QuantSpec.int8(), QuantSpec.int4(64, true, Int4Method.AWQ), QuantSpec.fp16())) {
             PackedTensor a = single(TestModels.dense("t", rows, cols, WeightTensor.Layout.OUT_IN, ElementType.F32, v), spec);
             PackedTensor b = single(TestModels.dense("t", rows, cols, WeightTensor.Layout.IN_OUT, ElementType.F32, v), spec);
             assertEquals(-1, a.data().mismatch(b.data()), spec.scheme() + " data");
@@ -142,8 +143,8 @@ class QuantizerTest {
     @Test
     void mseClipSearchBeatsRoundToNearestOnEveryTensor() throws Exception {
         DecoderModel m = TestModels.tinyLlama(5);
-        QuantizedModel rtn = run(m, QuantSpec.int4(128, false, Manifest.Int4Method.RTN), null);
-        QuantizedModel mse = run(m, QuantSpec.int4(128, false, Manifest.Int4Method.AWQ), CalibrationStats.none());
+        QuantizedModel rtn = run(m, QuantSpec.int4(128, false, Int4Method.RTN), null);
+        QuantizedModel mse = run(m, QuantSpec.int4(128, false, Int4Method.AWQ), CalibrationStats.none());
         double gain = 0;
         int n = 0;
         for (QuantReport.TensorReport t : mse.report().tensors()) {
@@ -169,8 +170,8 @@ class QuantizerTest {
         for (int c = 0; c < hidden; c++) a[c] = c % 16 == 3 ? 30f : 0.5f + rnd.nextFloat();   // a few salient channels (AWQ's premise)
         Map<String, float[]> stats = new HashMap<>();
         for (String t : List.of(l0.wq(), l0.wk(), l0.wv(), l0.wGate(), l0.wUp())) stats.put(t, a);
-        QuantizedModel awq = run(m, QuantSpec.int4(64, false, Manifest.Int4Method.AWQ), new CalibrationStats(stats));
-        QuantizedModel rtn = run(m, QuantSpec.int4(64, false, Manifest.Int4Method.RTN), null);
+        QuantizedModel awq = run(m, QuantSpec.int4(64, false, Int4Method.AWQ), new CalibrationStats(stats));
+        QuantizedModel rtn = run(m, QuantSpec.int4(64, false, Int4Method.RTN), null);
         assertEquals("int4-awq", awq.report().tensors().stream().filter(t -> t.name().equals(l0.wq())).findFirst().orElseThrow().method());
 
         // Output of wq on activations x with |x_c| ~ a_c (normalized input h, norm weight n): y = Wq (h * n).
@@ -209,7 +210,7 @@ class QuantizerTest {
         String name = TensorNames.layer(1).wk();
         WeightTensor.Dense d = (WeightTensor.Dense) m.weight(name);
         d.data().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 77, Float.POSITIVE_INFINITY);
-        for (QuantSpec spec : List.of(QuantSpec.int8(), QuantSpec.int4(32, false, Manifest.Int4Method.RTN), QuantSpec.fp16())) {
+        for (QuantSpec spec : List.of(QuantSpec.int8(), QuantSpec.int4(32, false, Int4Method.RTN), QuantSpec.fp16())) {
             CompileException e = assertThrows(CompileException.class, () -> run(m, spec, null));
             assertEquals(CompileException.ErrorCode.NON_FINITE_WEIGHT, e.code());
             assertTrue(e.getMessage().contains(name), e.getMessage());
@@ -222,7 +223,7 @@ class QuantizerTest {
     @Test
     void keepFp16OverridesNamedTensorsAndRejectsUnknownNames() throws Exception {
         DecoderModel m = TestModels.tinyLlama(9);
-        QuantizedModel q = run(m, QuantSpec.int4(32, false, Manifest.Int4Method.RTN)
+        QuantizedModel q = run(m, QuantSpec.int4(32, false, Int4Method.RTN)
                 .withKeepFp16(List.of(TensorNames.TOKEN_EMBEDDING, TensorNames.LM_HEAD, "layers.*.mlp.w_down")), null);
         assertEquals(PackedFormat.F16, q.tensor(TensorNames.TOKEN_EMBEDDING).format());
         assertEquals(PackedFormat.F16, q.tensor(TensorNames.LM_HEAD).format());
@@ -237,14 +238,14 @@ class QuantizerTest {
     @Test
     void badInt4OptionsAreRefusedWithAllowedValues() {
         DecoderModel m = TestModels.tinyLlama(10);
-        CompileException g = assertThrows(CompileException.class, () -> run(m, QuantSpec.int4(48, false, Manifest.Int4Method.RTN), null));
+        CompileException g = assertThrows(CompileException.class, () -> run(m, QuantSpec.int4(48, false, Int4Method.RTN), null));
         assertEquals(CompileException.ErrorCode.BAD_OPTION, g.code());
         assertTrue(g.getMessage().contains("32, 64, 128"), g.getMessage());
     }
 
     @Test
     void gptqWithoutHessiansFallsBackToTheClipSearchAndSaysSo() throws Exception {
-        QuantizedModel q = run(TestModels.tinyLlama(10), QuantSpec.int4(64, false, Manifest.Int4Method.GPTQ), null);
+        QuantizedModel q = run(TestModels.tinyLlama(10), QuantSpec.int4(64, false, Int4Method.GPTQ), null);
         QuantReport.TensorReport t = q.report().tensors().stream().filter(x -> x.format() == PackedFormat.Q4_GROUP).findFirst().orElseThrow();
         assertEquals("int4-mse-clip", t.method());
         assertTrue(t.note().contains("no calibration Hessian"), t.note());
@@ -288,9 +289,9 @@ class QuantizerTest {
         DecoderModel m = new DecoderModel(TestModels.llamaConfig(256, 64, 1, 4, 2, 128, false), Map.of(name, d), null,
                 DecoderModel.Generation.none());
         CalibrationStats stats = new CalibrationStats(Map.of(), Map.of(name, h));
-        QuantizedModel gptq = run(m, QuantSpec.int4(32, zeroPoints, Manifest.Int4Method.GPTQ), stats);
-        QuantizedModel rtn = run(m, QuantSpec.int4(32, zeroPoints, Manifest.Int4Method.RTN), null);
-        QuantizedModel mse = run(m, QuantSpec.int4(32, zeroPoints, Manifest.Int4Method.AWQ), null);
+        QuantizedModel gptq = run(m, QuantSpec.int4(32, zeroPoints, Int4Method.GPTQ), stats);
+        QuantizedModel rtn = run(m, QuantSpec.int4(32, zeroPoints, Int4Method.RTN), null);
+        QuantizedModel mse = run(m, QuantSpec.int4(32, zeroPoints, Int4Method.AWQ), null);
         assertEquals("int4-gptq", gptq.report().tensors().getFirst().method());
         checkAgainstReference(m, gptq);
         double eG = outputError(w, TestModels.dequantize(gptq.tensor(name)), h, rows, cols);
@@ -308,14 +309,14 @@ class QuantizerTest {
         float[] v = new float[16 * 96];
         for (int i = 0; i < v.length; i++) v[i] = (i % 13) - 6;
         PackedTensor p = single(TestModels.dense("odd", 16, 96, WeightTensor.Layout.OUT_IN, ElementType.F32, v),
-                QuantSpec.int4(64, false, Manifest.Int4Method.RTN));
+                QuantSpec.int4(64, false, Int4Method.RTN));
         assertEquals(PackedFormat.Q8_CHANNEL, p.format());
     }
 
     @Test
     void importedQuantizedTensorsPassThroughUnchanged() throws Exception {
         DecoderModel base = TestModels.tinyLlama(12);
-        PackedTensor src = run(base, QuantSpec.int4(32, true, Manifest.Int4Method.RTN), null).tensor(TensorNames.layer(0).wv());
+        PackedTensor src = run(base, QuantSpec.int4(32, true, Int4Method.RTN), null).tensor(TensorNames.layer(0).wv());
         Map<String, WeightTensor> w = new LinkedHashMap<>(base.weights());
         w.put(src.name(), new WeightTensor.Quantized(src.name(), src.rows(), src.cols(), src.format(), src.groupSize(),
                 src.data(), src.scales(), src.zeros()));
@@ -338,7 +339,7 @@ class QuantizerTest {
     @Test
     void resultDoesNotDependOnThreadCountAndScratchFileStoreWorks(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         DecoderModel m = TestModels.tinyLlama(13);
-        QuantSpec spec = QuantSpec.int4(32, false, Manifest.Int4Method.AWQ);
+        QuantSpec spec = QuantSpec.int4(32, false, Int4Method.AWQ);
         Quantizer quantizer = new Quantizer(spec.withThreads(1), null);
         QuantizedModel one = quantizer.quantize(m, PackedStore.inMemory());
         long cap = PackedStore.capacityFor(Quantizer.partSizes(m, quantizer.chooseFormats(m)));

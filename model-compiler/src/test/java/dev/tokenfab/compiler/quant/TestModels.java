@@ -1,9 +1,9 @@
 package dev.tokenfab.compiler.quant;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

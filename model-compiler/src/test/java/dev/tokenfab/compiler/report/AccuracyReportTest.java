@@ -1,5 +1,7 @@
 package dev.tokenfab.compiler.report;
 
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.compiler.quant.Calibration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,8 +12,8 @@ import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.synth.SharedModels;
 import dev.tokenfab.compiler.synth.SynthSpec;
@@ -51,7 +53,7 @@ class AccuracyReportTest {
 
     @Test
     void fp16PackageAgreesWithOnnxRuntime() throws Exception {
-        AccuracyReport a = compile(CompileOptions.defaults().withQuant(Manifest.QuantScheme.FP16), "fp16.tfpkg", ReportSpec.defaults());
+        AccuracyReport a = compile(CompileOptions.defaults().withQuant(QuantScheme.FP16), "fp16.tfpkg", ReportSpec.defaults());
         System.out.print(a.toTable());
         assertEquals(AccuracyReport.Comparison.LOGITS, a.comparison());
         assertEquals(3, a.prompts().size());
@@ -94,7 +96,7 @@ class AccuracyReportTest {
         Path body = SharedModels.resolve("gpt2-torch-export-body/gpt2_past.onnx");
         Assumptions.assumeTrue(body != null, SharedModels.missingMessage("gpt2-torch-export-body/gpt2_past.onnx"));
         Compiler.Result r = new Compiler(ModelImporter.onnx(), l -> { }).withAccuracyReport(ReportSpec.defaults())
-                .compile(body, dir.resolve("body.tfpkg"), CompileOptions.defaults().withQuant(Manifest.QuantScheme.FP16), CalibrationStats.none());
+                .compile(body, dir.resolve("body.tfpkg"), CompileOptions.defaults().withQuant(QuantScheme.FP16), CalibrationStats.none());
         AccuracyReport a = AccuracyEvaluator.read(r.output());
         System.out.print(a.toTable());
         assertEquals(AccuracyReport.Comparison.HIDDEN_STATE, a.comparison());
@@ -131,7 +133,7 @@ class AccuracyReportTest {
         Assumptions.assumeTrue(onnx != null, SharedModels.missingMessage(fixture));
         Compiler.Result r = new Compiler(ModelImporter.onnx(), l -> { }).withAccuracyReport(new ReportSpec(List.of(), 8))
                 .compile(onnx, dir.resolve(fixture.replace('/', '-') + ".tfpkg"),
-                        CompileOptions.defaults().withQuant(Manifest.QuantScheme.FP16), CalibrationStats.none());
+                        CompileOptions.defaults().withQuant(QuantScheme.FP16), CalibrationStats.none());
         AccuracyReport a = AccuracyEvaluator.read(r.output());
         System.out.print(a.toTable());
         assertEquals(AccuracyReport.Comparison.LOGITS, a.comparison());

@@ -75,7 +75,7 @@ class StreamingWriteTest {
                 maxOffset = Math.max(maxOffset, offset);
                 if (t.getName().equals("model.layers." + (spec.layers() - 1) + ".mlp.down_proj.weight")) {
                     // last down projection: first 4 elements equal the generator's values
-                    SynthWeight expect = w.projection(t.getName(), dev.tokenfab.compiler.ir.TensorNames.layer(spec.layers() - 1).wDown(),
+                    SynthWeight expect = w.projection(t.getName(), dev.tokenfab.format.model.TensorNames.layer(spec.layers() - 1).wDown(),
                             spec.intermediate(), spec.hidden(), false, false);
                     float[] f = new float[4];
                     expect.values().fill(f, 0);

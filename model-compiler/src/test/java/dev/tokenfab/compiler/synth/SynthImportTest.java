@@ -2,7 +2,7 @@ package dev.tokenfab.compiler.synth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
 import dev.tokenfab.compiler.onnx.OnnxImporter;

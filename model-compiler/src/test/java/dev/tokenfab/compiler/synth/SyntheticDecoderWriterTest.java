@@ -56,15 +56,15 @@ class SyntheticDecoderWriterTest {
     @Test
     void decoderConfigDescribesTheWrittenModel() {
         var llama = SynthSpec.llamaDemo().rotaryDim(8).ropeInterleaved(true).build().toDecoderConfig();
-        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.NormKind.RMS_NORM, llama.norm());
+        assertEquals(dev.tokenfab.format.model.DecoderConfig.NormKind.RMS_NORM, llama.norm());
         assertEquals(2, llama.numKvHeads());
         assertEquals(16, llama.headDim());
         assertEquals(8, llama.rotaryDim());
-        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.RopeLayout.INTERLEAVED, llama.ropeLayout());
+        assertEquals(dev.tokenfab.format.model.DecoderConfig.RopeLayout.INTERLEAVED, llama.ropeLayout());
         assertFalse(llama.attentionBias());
         var gpt2 = SynthSpec.gpt2Demo().build().toDecoderConfig();
-        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.PositionEncoding.LEARNED, gpt2.positions());
-        assertEquals(dev.tokenfab.compiler.ir.DecoderConfig.Activation.GELU_TANH, gpt2.activation());
+        assertEquals(dev.tokenfab.format.model.DecoderConfig.PositionEncoding.LEARNED, gpt2.positions());
+        assertEquals(dev.tokenfab.format.model.DecoderConfig.Activation.GELU_TANH, gpt2.activation());
         assertTrue(gpt2.tiedEmbeddings() && gpt2.attentionBias() && gpt2.mlpBias());
     }
 

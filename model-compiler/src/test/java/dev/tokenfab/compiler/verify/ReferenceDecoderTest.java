@@ -1,15 +1,17 @@
 package dev.tokenfab.compiler.verify;
 
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.reference.Margins;
 import dev.tokenfab.compiler.reference.OrtDecoderRunner;
 import dev.tokenfab.compiler.synth.SynthSpec;
@@ -32,7 +34,7 @@ class ReferenceDecoderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"FP16, 5e-3", "INT8, 4e-2"})
-    void logitsMatchOnnxRuntimeWithinTheSchemesTolerance(Manifest.QuantScheme scheme, double tolerance) throws Exception {
+    void logitsMatchOnnxRuntimeWithinTheSchemesTolerance(QuantScheme scheme, double tolerance) throws Exception {
         Path onnx = dir.resolve("llama.onnx");
         SyntheticDecoderWriter.write(SynthSpec.llamaDemo().seed(9).weightScale(0.5f).build(), onnx);
         Path pkgDir = new Compiler(ModelImporter.onnx(), line -> {}).compile(onnx, dir.resolve("p.tfpkg"),

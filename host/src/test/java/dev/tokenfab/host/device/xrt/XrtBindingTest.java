@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.tokenfab.bitstreams.BankMap;
 import dev.tokenfab.bitstreams.EmulationXclbins;
 import dev.tokenfab.bitstreams.xclbin.XclbinReader;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.kernels.Kernel;
 import java.lang.foreign.Arena;

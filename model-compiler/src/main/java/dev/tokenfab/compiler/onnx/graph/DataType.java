@@ -1,7 +1,7 @@
 package dev.tokenfab.compiler.onnx.graph;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 
 /**
  * ONNX {@code TensorProto.DataType} values the importer understands. Codes and sizes are those of

@@ -1,7 +1,7 @@
 package dev.tokenfab.compiler.onnx.graph;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;

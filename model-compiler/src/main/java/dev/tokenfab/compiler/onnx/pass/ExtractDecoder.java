@@ -1,10 +1,10 @@
 package dev.tokenfab.compiler.onnx.pass;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.FormatException.ErrorCode;
+import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.ir.TensorNames;
+import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import dev.tokenfab.compiler.onnx.ModelFolder;
 import dev.tokenfab.compiler.onnx.graph.Graph;

@@ -1,7 +1,7 @@
 package dev.tokenfab.compiler.onnx.pass;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.onnx.graph.Graph;
 import dev.tokenfab.compiler.onnx.graph.Node;
 import dev.tokenfab.compiler.onnx.graph.Tensor;

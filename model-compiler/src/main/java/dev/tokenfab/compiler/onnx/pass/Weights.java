@@ -1,14 +1,14 @@
 package dev.tokenfab.compiler.onnx.pass;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.ir.ElementType;
 import dev.tokenfab.compiler.ir.WeightTensor;
 import dev.tokenfab.compiler.onnx.graph.Attribute;
 import dev.tokenfab.compiler.onnx.graph.DataType;
 import dev.tokenfab.compiler.onnx.graph.Graph;
 import dev.tokenfab.compiler.onnx.graph.Tensor;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

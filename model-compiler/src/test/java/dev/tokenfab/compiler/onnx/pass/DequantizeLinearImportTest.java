@@ -9,7 +9,7 @@ import dev.tokenfab.compiler.onnx.graph.DataType;
 import dev.tokenfab.compiler.onnx.graph.Graph;
 import dev.tokenfab.compiler.onnx.graph.Node;
 import dev.tokenfab.compiler.onnx.graph.Tensor;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,11 +1,11 @@
-package dev.tokenfab.compiler.verify;
+package dev.tokenfab.compiler.reference;
 
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.ir.TensorNames;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.model.TensorNames;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

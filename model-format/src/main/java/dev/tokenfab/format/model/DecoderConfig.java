@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.ir;
+package dev.tokenfab.format.model;
 
 /**
  * The typed shape of a decoder-only transformer, recognized from an ONNX graph. Every later stage

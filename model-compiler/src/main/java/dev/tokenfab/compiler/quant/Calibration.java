@@ -1,10 +1,11 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.compiler.quant;
 
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.compiler.report.ReportSpec;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.quant.CalibrationStats;
-import dev.tokenfab.compiler.quant.QuantSpec;
-import dev.tokenfab.compiler.verify.ReferenceDecoder;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -35,8 +36,8 @@ public final class Calibration {
 
     /** True when {@code spec} asks for a method that uses calibration statistics. */
     public static boolean wanted(QuantSpec spec) {
-        return spec.scheme() == Manifest.QuantScheme.INT4
-                && (spec.int4Method() == Manifest.Int4Method.AWQ || spec.int4Method() == Manifest.Int4Method.GPTQ);
+        return spec.scheme() == QuantScheme.INT4
+                && (spec.int4Method() == Int4Method.AWQ || spec.int4Method() == Int4Method.GPTQ);
     }
 
     /** What was collected, for {@code reports/calibration.json}. */
@@ -57,7 +58,7 @@ public final class Calibration {
                     params + " parameters exceed the plain-Java reference limit " + MAX_PARAMETERS + ": weight-only clip search"));
         }
         int ctx = model.config().maxContextTokens();
-        boolean gptq = spec.int4Method() == Manifest.Int4Method.GPTQ;
+        boolean gptq = spec.int4Method() == Int4Method.GPTQ;
         List<long[]> prompts = ReportSpec.calibrationPrompts(model.config().vocabSize(), gptq ? GPTQ_PROMPTS : DEFAULT_PROMPTS,
                 Math.min(gptq ? GPTQ_PROMPT_TOKENS : DEFAULT_PROMPT_TOKENS, ctx));
         return collect(model, prompts, gptq);

@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.format.quant;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,6 +1,10 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.format.pkg;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.format.model.DecoderConfig;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +15,7 @@ import java.util.Map;
  * <pre>
  * model.tfpkg/
  *   manifest.json      this record
- *   dataflow.json      the plan (dev.tokenfab.compiler.plan.DataflowPlan)
+ *   dataflow.json      the plan (dev.tokenfab.format.plan.DataflowPlan)
  *   weights/bank-NN.bin  tensor shards placed in HBM/DDR bank NN, each part aligned to {@link #PART_ALIGNMENT_BYTES}
  *   tokenizer.json     optional, copied from the model folder
  *   reports/           optional compile reports
@@ -21,7 +25,7 @@ import java.util.Map;
  * @param producer       tool and version that wrote it
  * @param model          the decoder's dimensions
  * @param quant          weight and KV-cache precision
- * @param platform       target platform name (dev.tokenfab.compiler.plan.Platform)
+ * @param platform       target platform name (dev.tokenfab.format.plan.Platform)
  * @param tensors        every packed tensor, by canonical name, with its row shards, banks and byte ranges
  * @param files          every file of the package with size and SHA-256 (manifest.json excluded; reports/write.json
  *                       and time_per_pass.json are written last and are not listed)
@@ -42,13 +46,6 @@ public record Manifest(
 
     /** 4 KiB: page size for host mapping and a multiple of the 64-byte AXI beat of HBM ports. */
     public static final long PART_ALIGNMENT_BYTES = 4096;
-
-    public enum QuantScheme { FP16, INT8, INT4 }
-
-    public enum KvCacheDtype { FP16, INT8 }
-
-    /** INT4 method: round-to-nearest, activation-aware scaling, or GPTQ-style error feedback. */
-    public enum Int4Method { RTN, AWQ, GPTQ }
 
     /**
      * @param scheme         default scheme for matrices
@@ -84,7 +81,7 @@ public record Manifest(
     }
 
     /**
-     * @param name       canonical name (dev.tokenfab.compiler.ir.TensorNames)
+     * @param name       canonical name (dev.tokenfab.format.model.TensorNames)
      * @param groupSize  Q4_GROUP group size, 0 for other formats
      * @param zeroPoints Q4_GROUP with a "zeros" part (asymmetric)
      * @param shards     row shards in row order, covering [0, rows) exactly; one shard for small tensors

@@ -1,9 +1,9 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.format.pkg;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.FormatException;
+import dev.tokenfab.format.FormatException.ErrorCode;
+import dev.tokenfab.format.plan.DataflowPlan;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -42,59 +42,59 @@ public final class PackageReader {
     private static final long HASH_CHUNK_BYTES = 16L << 20;
 
     /** Opens with full verification. */
-    public static ModelPackage open(Path dir) throws CompileException {
+    public static ModelPackage open(Path dir) throws FormatException {
         return open(dir, Verification.SHA256);
     }
 
     /**
-     * @throws CompileException FILE_NOT_FOUND (no such directory), PACKAGE_VERSION, PACKAGE_CORRUPT (naming the file or tensor)
+     * @throws FormatException FILE_NOT_FOUND (no such directory), PACKAGE_VERSION, PACKAGE_CORRUPT (naming the file or tensor)
      */
-    public static ModelPackage open(Path dir, Verification verification) throws CompileException {
-        if (!Files.isDirectory(dir)) throw new CompileException(ErrorCode.FILE_NOT_FOUND, "package " + dir + " is not a directory");
-        Path manifestPath = dir.resolve(PackageWriter.MANIFEST);
+    public static ModelPackage open(Path dir, Verification verification) throws FormatException {
+        if (!Files.isDirectory(dir)) throw new FormatException(ErrorCode.FILE_NOT_FOUND, "package " + dir + " is not a directory");
+        Path manifestPath = dir.resolve(PackageLayout.MANIFEST);
         if (!Files.isRegularFile(manifestPath)) {
-            throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "package " + dir + " has no " + PackageWriter.MANIFEST);
+            throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "package " + dir + " has no " + PackageLayout.MANIFEST);
         }
         Manifest manifest;
         try {
             JsonNode node = PackageJson.mapper().readTree(manifestPath.toFile());
             JsonNode v = node.get("formatVersion");
             if (v == null || !v.isInt()) {
-                throw new CompileException(ErrorCode.PACKAGE_CORRUPT, manifestPath + ": no integer formatVersion");
+                throw new FormatException(ErrorCode.PACKAGE_CORRUPT, manifestPath + ": no integer formatVersion");
             }
             if (v.intValue() != Manifest.FORMAT_VERSION) {
-                throw new CompileException(ErrorCode.PACKAGE_VERSION, manifestPath + ": format version " + v.intValue()
+                throw new FormatException(ErrorCode.PACKAGE_VERSION, manifestPath + ": format version " + v.intValue()
                         + ", this reader supports " + Manifest.FORMAT_VERSION + " only; recompile the model");
             }
             manifest = PackageJson.mapper().treeToValue(node, Manifest.class);
         } catch (IOException e) {
-            throw new CompileException(ErrorCode.PACKAGE_CORRUPT, manifestPath + ": not a valid manifest (" + e.getMessage() + ")", e);
+            throw new FormatException(ErrorCode.PACKAGE_CORRUPT, manifestPath + ": not a valid manifest (" + e.getMessage() + ")", e);
         }
 
         Map<String, Manifest.FileEntry> files = new HashMap<>();
         for (Manifest.FileEntry f : manifest.files()) {
             Path p = resolveInside(dir, f.path());
             try {
-                if (!Files.isRegularFile(p)) throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "package file " + p + " is missing");
+                if (!Files.isRegularFile(p)) throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "package file " + p + " is missing");
                 long size = Files.size(p);
                 if (size != f.sizeBytes()) {
-                    throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "package file " + p + " has " + size
+                    throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "package file " + p + " has " + size
                             + " bytes, manifest says " + f.sizeBytes());
                 }
             } catch (IOException e) {
-                throw CompileException.io(p, e);
+                throw FormatException.io(p, e);
             }
             files.put(f.path(), f);
         }
         if (verification == Verification.SHA256) verifyHashes(dir, manifest.files());
-        if (!files.containsKey(PackageWriter.DATAFLOW)) {
-            throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "package " + dir + " lists no " + PackageWriter.DATAFLOW);
+        if (!files.containsKey(PackageLayout.DATAFLOW)) {
+            throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "package " + dir + " lists no " + PackageLayout.DATAFLOW);
         }
         DataflowPlan plan;
         try {
-            plan = PackageJson.mapper().readValue(dir.resolve(PackageWriter.DATAFLOW).toFile(), DataflowPlan.class);
+            plan = PackageJson.mapper().readValue(dir.resolve(PackageLayout.DATAFLOW).toFile(), DataflowPlan.class);
         } catch (IOException e) {
-            throw new CompileException(ErrorCode.PACKAGE_CORRUPT, dir.resolve(PackageWriter.DATAFLOW) + ": not a valid plan (" + e.getMessage() + ")", e);
+            throw new FormatException(ErrorCode.PACKAGE_CORRUPT, dir.resolve(PackageLayout.DATAFLOW) + ": not a valid plan (" + e.getMessage() + ")", e);
         }
         checkLayout(dir, manifest, files);
 
@@ -108,55 +108,55 @@ public final class PackageReader {
                     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
                         mapped.put(s.file(), ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena));
                     } catch (IOException e) {
-                        throw CompileException.io(p, e);
+                        throw FormatException.io(p, e);
                     }
                 }
             }
             return new ModelPackage(dir, manifest, plan, arena, mapped);
-        } catch (CompileException | RuntimeException e) {
+        } catch (FormatException | RuntimeException e) {
             arena.close();
             throw e;
         }
     }
 
-    private static Path resolveInside(Path dir, String rel) throws CompileException {
+    private static Path resolveInside(Path dir, String rel) throws FormatException {
         Path p = dir.resolve(rel).normalize();
         if (Path.of(rel).isAbsolute() || !p.startsWith(dir.normalize())) {
-            throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "manifest file entry '" + rel + "' escapes the package " + dir);
+            throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "manifest file entry '" + rel + "' escapes the package " + dir);
         }
         return p;
     }
 
-    private static void checkLayout(Path dir, Manifest m, Map<String, Manifest.FileEntry> files) throws CompileException {
+    private static void checkLayout(Path dir, Manifest m, Map<String, Manifest.FileEntry> files) throws FormatException {
         for (Manifest.Tensor t : m.tensors()) {
             int next = 0;
             for (Manifest.Shard s : t.shards()) {
                 Manifest.FileEntry f = files.get(s.file());
                 if (f == null) {
-                    throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + " lives in " + s.file()
+                    throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + " lives in " + s.file()
                             + ", which the manifest does not list");
                 }
                 if (s.rowStart() != next || s.rows() <= 0) {
-                    throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + ": shards do not cover rows contiguously at row " + next);
+                    throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + ": shards do not cover rows contiguously at row " + next);
                 }
                 next += s.rows();
                 for (String part : t.format().partNames(t.zeroPoints())) {
                     Manifest.Part p = s.parts().get(part);
                     long expected = t.format().partBytes(part, s.rows(), t.cols(), t.groupSize());
                     if (p == null || p.sizeBytes() != expected || p.offsetBytes() < 0 || p.offsetBytes() + p.sizeBytes() > f.sizeBytes()) {
-                        throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + " part " + part + " in "
+                        throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + " part " + part + " in "
                                 + dir.resolve(s.file()) + ": " + (p == null ? "missing" : "range [" + p.offsetBytes() + ", +"
                                 + p.sizeBytes() + ") invalid for a file of " + f.sizeBytes() + " bytes (expected size " + expected + ")"));
                     }
                 }
             }
             if (next != t.rows()) {
-                throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + ": shards cover " + next + " of " + t.rows() + " rows");
+                throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + ": shards cover " + next + " of " + t.rows() + " rows");
             }
         }
     }
 
-    private static void verifyHashes(Path dir, List<Manifest.FileEntry> entries) throws CompileException {
+    private static void verifyHashes(Path dir, List<Manifest.FileEntry> entries) throws FormatException {
         int threads = Math.max(1, Math.min(entries.size(), Runtime.getRuntime().availableProcessors()));
         try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             List<Future<?>> fs = new ArrayList<>();
@@ -165,7 +165,7 @@ public final class PackageReader {
                     Path p = dir.resolve(f.path());
                     String actual = sha256(p);
                     if (!actual.equalsIgnoreCase(f.sha256())) {
-                        throw new CompileException(ErrorCode.PACKAGE_CORRUPT, "package file " + p + " fails its SHA-256 check (manifest "
+                        throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "package file " + p + " fails its SHA-256 check (manifest "
                                 + f.sha256() + ", file " + actual + ")");
                     }
                     return null;
@@ -173,16 +173,16 @@ public final class PackageReader {
             }
             for (Future<?> f : fs) f.get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof CompileException ce) throw ce;
-            throw new CompileException(ErrorCode.IO_ERROR, "hashing package " + dir + ": " + e.getCause(), e.getCause());
+            if (e.getCause() instanceof FormatException ce) throw ce;
+            throw new FormatException(ErrorCode.IO_ERROR, "hashing package " + dir + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CompileException(ErrorCode.IO_ERROR, "package verification interrupted", e);
+            throw new FormatException(ErrorCode.IO_ERROR, "package verification interrupted", e);
         }
     }
 
-    static String sha256(Path p) throws CompileException {
-        MessageDigest sha = PackageWriter.sha256();
+    static String sha256(Path p) throws FormatException {
+        MessageDigest sha = PackageLayout.sha256();
         try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > 0) {
@@ -192,7 +192,7 @@ public final class PackageReader {
                 }
             }
         } catch (IOException e) {
-            throw CompileException.io(p, e);
+            throw FormatException.io(p, e);
         }
         return HexFormat.of().formatHex(sha.digest());
     }

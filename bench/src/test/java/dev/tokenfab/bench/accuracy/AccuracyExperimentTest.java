@@ -1,10 +1,13 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.bench.accuracy;
 
+import dev.tokenfab.compiler.report.AccuracyReport;
+import dev.tokenfab.compiler.report.ReportSpec;
+import dev.tokenfab.format.quant.Int4Method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +27,7 @@ class AccuracyExperimentTest {
         SynthSpec spec = SynthSpec.builder(DecoderConfig.Family.LLAMA).layers(2).hidden(128).heads(4).kvHeads(2)
                 .intermediate(256).vocab(256).maxContext(32).seed(11).build();
         List<AccuracyExperiment.Row> rows = AccuracyExperiment.run(spec, 4, 32,
-                List.of(Manifest.Int4Method.RTN, Manifest.Int4Method.AWQ), new ReportSpec(List.of(), 8), dir);
+                List.of(Int4Method.RTN, Int4Method.AWQ), new ReportSpec(List.of(), 8), dir);
         System.out.print(AccuracyExperiment.table(spec, 4, rows));
         AccuracyReport.Metrics rtn = rows.get(0).metrics(), awq = rows.get(1).metrics();
         assertEquals(24, awq.steps());
@@ -38,7 +41,7 @@ class AccuracyExperimentTest {
     @Tag("slow")
     void bigModelAwqBeatsRtn() throws Exception {
         SynthSpec plain = AccuracyExperiment.bigSpec().toBuilder().outlierChannels(0).build();
-        List<Manifest.Int4Method> methods = List.of(Manifest.Int4Method.RTN, Manifest.Int4Method.AWQ, Manifest.Int4Method.GPTQ);
+        List<Int4Method> methods = List.of(Int4Method.RTN, Int4Method.AWQ, Int4Method.GPTQ);
         List<AccuracyExperiment.Row> act = AccuracyExperiment.run(plain, AccuracyExperiment.BIG_ACTIVATION_OUTLIERS, 128, methods,
                 ReportSpec.defaults(), Files.createDirectories(dir.resolve("a")));
         System.out.print(AccuracyExperiment.table(plain, AccuracyExperiment.BIG_ACTIVATION_OUTLIERS, act));

@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.ir;
+package dev.tokenfab.format.model;
 
 /**
  * Canonical names of decoder weights, independent of how an exporter named them. Matrices are

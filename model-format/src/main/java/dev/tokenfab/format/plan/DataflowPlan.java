@@ -1,7 +1,8 @@
-package dev.tokenfab.compiler.plan;
+package dev.tokenfab.format.plan;
 
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackedFormat;
+import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.quant.PackedFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -48,7 +49,7 @@ public record DataflowPlan(
 
     /** Estimated resources; formulas and constants in {@link DataflowPlanner}. */
     public record ResourcesModeled(long dsp, long bram36, long uram, long lut) {
-        ResourcesModeled plus(ResourcesModeled o) { return new ResourcesModeled(dsp + o.dsp, bram36 + o.bram36, uram + o.uram, lut + o.lut); }
+        public ResourcesModeled plus(ResourcesModeled o) { return new ResourcesModeled(dsp + o.dsp, bram36 + o.bram36, uram + o.uram, lut + o.lut); }
     }
 
     /**
@@ -95,7 +96,7 @@ public record DataflowPlan(
      * @param activationBytes    activation buffers' size
      * @param kvPools            one K and one V pool per layer
      */
-    public record MemoryPlan(Manifest.KvCacheDtype kvCache, int contextTokens, int maxContextTokens, int maxBatch,
+    public record MemoryPlan(KvCacheDtype kvCache, int contextTokens, int maxContextTokens, int maxBatch,
                              long kvBytesPerToken, int activationBank, long activationBytes, List<KvPool> kvPools) {}
 
     /** @param kind "k" or "v" */

@@ -1,6 +1,7 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.compiler.write;
 
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.compiler.quant.QuantizedModel;
 import java.util.Map;
 

@@ -1,12 +1,16 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.bench.accuracy;
 
+import dev.tokenfab.format.quant.Int4Method;
+import dev.tokenfab.compiler.report.AccuracyEvaluator;
+import dev.tokenfab.compiler.report.AccuracyReport;
+import dev.tokenfab.compiler.report.ReportSpec;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.ir.DecoderConfig;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.PackageWriter;
+import dev.tokenfab.format.model.DecoderConfig;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.compiler.write.PackageWriter;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SynthesizedModel;
@@ -27,7 +31,7 @@ import java.util.Locale;
  * <pre>
  * ./mvnw -q -B -pl model-compiler -am test-compile
  * ./mvnw -q -B -o -pl model-compiler dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
- * java --enable-native-access=ALL-UNNAMED -cp model-compiler/target/classes:$(cat /tmp/cp.txt) dev.tokenfab.compiler.report.AccuracyExperiment
+ * java --enable-native-access=ALL-UNNAMED -cp model-compiler/target/classes:$(cat /tmp/cp.txt) dev.tokenfab.bench.accuracy.AccuracyExperiment
  * </pre>
  * (about 70 s on 2 cores, most of it GPTQ calibration) or the slow test {@code AccuracyExperimentTest#bigModelAwqBeatsRtn}
  * ({@code -Dtest=AccuracyExperimentTest -Dtest.excludedGroups=}).
@@ -51,7 +55,7 @@ public final class AccuracyExperiment {
     public static final int BIG_ACTIVATION_OUTLIERS = 8;
 
     /** Compiles {@code spec} as int4 g{@code group} with each method under {@code work} and reports each. */
-    public static List<Row> run(SynthSpec spec, int group, List<Manifest.Int4Method> methods, ReportSpec report, Path work)
+    public static List<Row> run(SynthSpec spec, int group, List<Int4Method> methods, ReportSpec report, Path work)
             throws CompileException {
         return run(spec, 0, group, methods, report, work);
     }
@@ -60,12 +64,12 @@ public final class AccuracyExperiment {
      * As {@link #run(SynthSpec, int, List, ReportSpec, Path)}, with {@code activationOutliers} channels of
      * every RMSNorm scale multiplied by {@link #ACTIVATION_OUTLIER_GAIN} first ({@link ActivationOutliers}).
      */
-    public static List<Row> run(SynthSpec spec, int activationOutliers, int group, List<Manifest.Int4Method> methods,
+    public static List<Row> run(SynthSpec spec, int activationOutliers, int group, List<Int4Method> methods,
                                 ReportSpec report, Path work) throws CompileException {
         SynthesizedModel m = SyntheticDecoderWriter.write(spec, work.resolve("model.onnx"));
         if (activationOutliers > 0) ActivationOutliers.plant(m.model(), spec.hidden(), activationOutliers, ACTIVATION_OUTLIER_GAIN);
         List<Row> rows = new ArrayList<>();
-        for (Manifest.Int4Method method : methods) {
+        for (Int4Method method : methods) {
             Path out = work.resolve("int4-" + method.name().toLowerCase(Locale.ROOT) + ".tfpkg");
             long t0 = System.nanoTime();
             Compiler.Result r = new Compiler(ModelImporter.onnx(), line -> { }).withAutoCalibration(true).withAccuracyReport(report)
@@ -99,7 +103,7 @@ public final class AccuracyExperiment {
     /** Prints the table of the big configuration (RTN, AWQ, GPTQ). Optional argument: a work directory (kept). */
     public static void main(String[] args) throws Exception {
         Path work = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("tokenfab-accuracy");
-        List<Manifest.Int4Method> methods = List.of(Manifest.Int4Method.RTN, Manifest.Int4Method.AWQ, Manifest.Int4Method.GPTQ);
+        List<Int4Method> methods = List.of(Int4Method.RTN, Int4Method.AWQ, Int4Method.GPTQ);
         SynthSpec weightOutliers = bigSpec();
         System.out.print(table(weightOutliers, 0, run(weightOutliers, 0, 128, methods, ReportSpec.defaults(), Files.createDirectories(work.resolve("w")))));
         SynthSpec plain = bigSpec().toBuilder().outlierChannels(0).build();

@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.plan;
+package dev.tokenfab.format.plan;
 
 /**
  * Alveo platforms the planner targets. Figures are datasheet or published values, cited per field;

@@ -1,8 +1,7 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.compiler.quant;
 
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.quant.BlockReader;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

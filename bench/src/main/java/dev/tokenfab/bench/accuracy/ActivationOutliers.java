@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.bench.accuracy;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;

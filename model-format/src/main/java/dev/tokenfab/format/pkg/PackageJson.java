@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.format.pkg;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,13 +1,15 @@
-package dev.tokenfab.host.cli;
+package dev.tokenfab.cli;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.host.cli.RunCommand;
+import dev.tokenfab.format.quant.QuantScheme;
+import dev.tokenfab.format.FormatException;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.pkg.Manifest;
-import dev.tokenfab.compiler.pkg.ModelPackage;
-import dev.tokenfab.compiler.pkg.PackageReader;
-import dev.tokenfab.compiler.plan.Platform;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.ModelPackage;
+import dev.tokenfab.format.pkg.PackageReader;
+import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SyntheticDecoderWriter;
 import dev.tokenfab.host.device.DeviceException;
@@ -47,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Override
-    public Integer call() throws CompileException, DeviceException, IOException {
+    public Integer call() throws FormatException, DeviceException, IOException {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = workDir != null ? workDir : Path.of(System.getProperty("user.home"), ".cache", "tokenfab", "demo");
         Path pkg = prepare(dir, out);
@@ -61,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The cached package for the demo spec, synthesized and compiled when absent or stale. */
-    static Path prepare(Path dir, PrintWriter out) throws CompileException, IOException {
+    static Path prepare(Path dir, PrintWriter out) throws FormatException, IOException {
         SynthSpec synth = SynthSpec.llamaDemo().build();
         String key = synth + " INT8 " + Platform.U55C;
         Path onnx = dir.resolve("llama-demo.onnx");
@@ -71,7 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
             try (ModelPackage p = PackageReader.open(pkg)) {
                 out.println("reusing " + pkg);
                 return pkg;
-            } catch (CompileException e) {
+            } catch (FormatException e) {
                 out.println("cached package unusable (" + e.getMessage() + "); rebuilding");
             }
         }
@@ -80,7 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
         SyntheticDecoderWriter.write(synth, onnx);
         out.println("compiling int8 for " + Platform.U55C + " into " + pkg);
         deleteRecursively(pkg);
-        CompileOptions options = CompileOptions.defaults().withQuant(Manifest.QuantScheme.INT8).withPlatform(Platform.U55C);
+        CompileOptions options = CompileOptions.defaults().withQuant(QuantScheme.INT8).withPlatform(Platform.U55C);
         new Compiler(ModelImporter.onnx(), line -> {}).compile(onnx, pkg, options, null);
         Path tmp = Files.createTempFile(dir, "demo-spec", ".tmp");
         Files.writeString(tmp, key, StandardCharsets.UTF_8);

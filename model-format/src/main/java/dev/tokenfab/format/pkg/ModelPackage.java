@@ -1,6 +1,7 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.format.pkg;
 
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.quant.PackedFormat;
+import dev.tokenfab.format.plan.DataflowPlan;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;

@@ -1,9 +1,12 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.compiler.write;
 
+import dev.tokenfab.format.pkg.PackageLayout;
+import dev.tokenfab.format.pkg.Manifest;
+import dev.tokenfab.format.pkg.PackageJson;
 import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileException.ErrorCode;
+import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.ir.DecoderModel;
-import dev.tokenfab.compiler.plan.DataflowPlan;
+import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.compiler.quant.PackedTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,13 +56,13 @@ public final class PackageWriter {
     /** Bytes hashed/written per chunk. */
     private static final int CHUNK_BYTES = 16 << 20;
 
-    public static final String MANIFEST = "manifest.json";
-    public static final String DATAFLOW = "dataflow.json";
-    public static final String TOKENIZER = "tokenizer.json";
-    public static final String REPORTS_DIR = "reports";
+    public static final String MANIFEST = PackageLayout.MANIFEST;
+    public static final String DATAFLOW = PackageLayout.DATAFLOW;
+    public static final String TOKENIZER = PackageLayout.TOKENIZER;
+    public static final String REPORTS_DIR = PackageLayout.REPORTS_DIR;
 
     /** Package-relative path of bank {@code bank}'s file. */
-    public static String bankFile(int bank) { return String.format("weights/bank-%02d.bin", bank); }
+    public static String bankFile(int bank) { return PackageLayout.bankFile(bank); }
 
     /**
      * @return the manifest written
@@ -205,13 +208,7 @@ public final class PackageWriter {
         return new Manifest.FileEntry(rel, bytes.length, HexFormat.of().formatHex(sha256().digest(bytes)));
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("JDK without SHA-256", e);
-        }
-    }
+    static MessageDigest sha256() { return PackageLayout.sha256(); }
 
     private static void commit(Path tmp, Path out) throws IOException {
         if (Files.exists(out)) {
