@@ -133,7 +133,7 @@ public record BankMap(Platform platform, List<Instance> instances) {
             }
         var k = new java.util.TreeSet<Integer>();
         var v = new java.util.TreeSet<Integer>();
-        for (var pool : plan.memory().kvPools()) (pool.kind().equals("k") ? k : v).add(pool.bank());
+        for (var pool : plan.memory().kvPools()) (pool.kind() == dev.tokenfab.format.plan.DataflowPlan.KvKind.K ? k : v).add(pool.bank());
         var used = new java.util.HashSet<String>();
         plan.kernels().forEach(ku -> used.add(ku.symbol()));
         BankMap all = forPlacement(Platform.parse(plan.platform()), new Placement(weights, vectors, k, v, plan.memory().activationBank()));

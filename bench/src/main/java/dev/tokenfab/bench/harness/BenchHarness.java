@@ -6,7 +6,7 @@ import dev.tokenfab.bench.result.Figure;
 import dev.tokenfab.bench.result.MachineInfo;
 import dev.tokenfab.bench.result.ResultRow;
 import dev.tokenfab.bench.result.SystemInfo;
-import dev.tokenfab.bench.sut.CardModel;
+import dev.tokenfab.bench.sut.CardFigures;
 import dev.tokenfab.bench.sut.OrtBaseline;
 import dev.tokenfab.bench.sut.SystemUnderTest;
 import dev.tokenfab.bench.workload.Scenario;
@@ -161,7 +161,7 @@ public final class BenchHarness {
     }
 
     /** Turns one run's clock and energy window into labeled figures. */
-    ResultRow row(String system, Optional<CardModel> card, Workload w, int batch, RunStats st, EnergyWindow energy,
+    ResultRow row(String system, Optional<CardFigures> card, Workload w, int batch, RunStats st, EnergyWindow energy,
                   String unavailableSensors) {
         Map<String, Figure> f = new LinkedHashMap<>();
         double wallS = st.wallNanos() / 1e9;
@@ -173,7 +173,7 @@ public final class BenchHarness {
         Figure watts;
         Figure idle;
         if (card.isPresent()) {
-            CardModel c = card.get();
+            CardFigures c = card.get();
             tps = batch == c.batch() && gen && w.scenario() instanceof Scenario.Single
                     ? Figure.modeled(c.decodeTokensPerSecond(), "tokens/s", c.from())
                     : Figure.unavailable("tokens/s", c.from() + " models single-stream decode at batch " + c.batch() + " only");

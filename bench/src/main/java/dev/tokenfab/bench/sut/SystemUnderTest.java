@@ -34,10 +34,10 @@ public interface SystemUnderTest extends AutoCloseable {
      * For a system whose device is emulated: the card's modeled figures, which become the system's
      * headline while the measured host time is reported separately. Empty for real hardware.
      */
-    default Optional<CardModel> cardModel() { return Optional.empty(); }
+    default Optional<CardFigures> cardModel() { return Optional.empty(); }
 
     /** The card model at {@code batch} sequences decoded together; by default only the plan's own batch. */
-    default Optional<CardModel> cardModel(int batch) { return cardModel().filter(c -> c.batch() == batch); }
+    default Optional<CardFigures> cardModel(int batch) { return cardModel().filter(c -> c.batch() == batch); }
 
     /** Power sensors the system itself contributes (e.g. the modeled card); the harness adds this machine's. */
     default List<PowerSensor> ownSensors() { return List.of(); }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tokenfab.bench.result.Figure;
 import dev.tokenfab.bench.result.ResultRow;
-import dev.tokenfab.bench.sut.CardModel;
+import dev.tokenfab.bench.sut.CardFigures;
 import dev.tokenfab.bench.workload.Workload;
 import dev.tokenfab.host.power.EnergyWindow;
 import dev.tokenfab.host.power.ModeledSensor;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class BenchHarnessFiguresTest {
 
-    static final CardModel CARD = new CardModel("U280", 1, 55.5, 48.0, 37.0, "m.tfpkg/dataflow.json estimateModeled (U280, batch 1)");
+    static final CardFigures CARD = new CardFigures("U280", 1, 55.5, 48.0, 37.0, "m.tfpkg/dataflow.json estimateModeled (U280, batch 1)");
 
     static EnergyWindow cardWindow(double seconds) throws Exception {
         long[] now = {0};

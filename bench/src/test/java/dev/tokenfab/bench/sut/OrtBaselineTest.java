@@ -82,15 +82,4 @@ class OrtBaselineTest {
         assertTrue(cuda.getMessage().contains("CUDA execution provider unavailable") && cuda.getMessage().contains("--baseline-ep cpu"),
                 cuda.getMessage());
     }
-
-    @Test
-    void cardModelReadsThePlanEstimateOrNamesWhatIsMissing(@TempDir Path dir) throws Exception {
-        Path plan = dir.resolve("dataflow.json");
-        java.nio.file.Files.writeString(plan, "{\"platform\":\"U280\",\"estimateModeled\":{\"batch\":1,\"tokensPerSecond\":55.5,\"boardWatts\":48.0,\"idleWatts\":37.0}}");
-        CardModel c = CardModel.fromDataflowJson(plan);
-        assertEquals(new CardModel("U280", 1, 55.5, 48.0, 37.0, dev.tokenfab.bench.result.ResultPaths.label(plan) + " estimateModeled (U280, batch 1)"), c);
-        java.nio.file.Files.writeString(plan, "{\"platform\":\"U280\",\"stages\":[]}");
-        BenchException e = assertThrows(BenchException.class, () -> CardModel.fromDataflowJson(plan));
-        assertTrue(e.getMessage().contains(plan.toString()) && e.getMessage().contains("/estimateModeled/tokensPerSecond"), e.getMessage());
-    }
 }

@@ -3,6 +3,8 @@ package dev.tokenfab.host.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tokenfab.format.FormatException;
+import dev.tokenfab.format.card.CardEstimate;
+import dev.tokenfab.format.card.CardModel;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.ModelPackage;
 import dev.tokenfab.format.pkg.PackageReader;
@@ -115,7 +117,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Everything one run produced, with the figures labeled. */
     public record RunOutcome(Path packageDir, DeviceInfo device, ModelConfig config, Generator.Result result,
-                             String hostCpu, ModeledCard modeled) {
+                             String hostCpu, CardEstimate modeled) {
 
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -135,7 +137,26 @@ public final class RunCommand implements Callable<Integer> {
             measured.put("tokensPerSecond", finiteOrNull(result.measuredTokensPerSecond()));
             measured.put("tokensPerSecondFrom", "second generated token on (the first carries the prefill)");
             m.put("measured", measured);
-            m.put("modeled", modeled.toJson());
+            m.put("modeled", modeledJson());
+            return m;
+        }
+
+        /** The card figures, labeled modeled, with where they come from. */
+        private Map<String, Object> modeledJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("label", CardEstimate.LABEL);
+            m.put("from", "dataflow plan");
+            m.put("detail", modeled.from());
+            m.put("platform", modeled.platform().name());
+            m.put("tokensPerSecond", finiteOrNull(modeled.tokensPerSecond()));
+            m.put("watts", finiteOrNull(modeled.boardWatts()));
+            m.put("tokensPerJoule", finiteOrNull(modeled.tokensPerJoule()));
+            m.put("bound", modeled.bound());
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("label", CardEstimate.LABEL);
+            r.put("from", modeled.rooflineFrom());
+            r.put("tokensPerSecond", modeled.rooflineTokensPerSecond());
+            m.put("hbmRoofline", r);
             return m;
         }
 
@@ -143,10 +164,10 @@ public final class RunCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder();
             row(sb, "host tokens/s", result.measuredTokensPerSecond(), "measured", "host wall time, " + hostCpu
                     + (device.emulatedCompute() ? ", emulated kernels" : ""));
-            row(sb, "card tokens/s", modeled.tokensPerSecond(), "modeled", modeled.from());
-            row(sb, "card W", modeled.watts(), "modeled", modeled.from());
-            row(sb, "card tokens/J", modeled.tokensPerJoule(), "modeled", modeled.from());
-            row(sb, "HBM roofline tokens/s", modeled.rooflineTokensPerSecond(), "modeled", modeled.rooflineFrom());
+            row(sb, "card tokens/s", modeled.tokensPerSecond(), CardEstimate.LABEL, modeled.from());
+            row(sb, "card W", modeled.boardWatts(), CardEstimate.LABEL, modeled.from());
+            row(sb, "card tokens/J", modeled.tokensPerJoule(), CardEstimate.LABEL, modeled.from());
+            row(sb, "HBM roofline tokens/s", modeled.rooflineTokensPerSecond(), CardEstimate.LABEL, modeled.rooflineFrom());
             return sb.toString();
         }
 
@@ -207,8 +228,8 @@ public final class RunCommand implements Callable<Integer> {
         try (Device dev = Devices.open(kind, config.platform());
              Decoder decoder = openDecoder(dev, pkg)) {
             Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false, onToken);
-            int context = promptIds.length + result.generatedIds().length;
-            ModeledCard modeled = ModeledCard.of(pkg.plan(), manifest, config.platform(), context);
+            // the card figures at the plan's operating point (batch 1, its modeled context), as dataflow.json states them
+            CardEstimate modeled = new CardModel(manifest.model(), pkg.plan(), config.platform()).asPlanned();
             return new RunOutcome(pkg.root(), dev.info(), config, result, HostCpu.model(), modeled);
         }
     }

@@ -159,7 +159,7 @@ public final class Decoder implements AutoCloseable {
         if (plan != null && plan.memory() != null && plan.memory().kvPools() != null && !plan.memory().kvPools().isEmpty()) {
             int[][] banks = new int[m.model().numLayers()][];
             for (int l = 0; l < banks.length; l++) banks[l] = new int[] {l % device.info().banks().size(), l % device.info().banks().size()};
-            for (DataflowPlan.KvPool p : plan.memory().kvPools()) banks[p.layer()][p.kind().equals("v") ? 1 : 0] = p.bank();
+            for (DataflowPlan.KvPool p : plan.memory().kvPools()) banks[p.layer()][p.kind() == DataflowPlan.KvKind.V ? 1 : 0] = p.bank();
             o = o.withPlacement(banks, plan.memory().activationBank());
         }
         return load(device, m, pkg.root(), o);

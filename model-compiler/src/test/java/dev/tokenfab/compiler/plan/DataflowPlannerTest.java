@@ -1,6 +1,7 @@
 package dev.tokenfab.compiler.plan;
 
 import dev.tokenfab.format.quant.KvCacheDtype;
+import dev.tokenfab.format.card.CardModel;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,11 +100,11 @@ class DataflowPlannerTest {
         assertEquals(packed + embedding / 128256, e.weightBytesPerStep());
         assertEquals(Platform.U280.totalBytesPerSecond() - 2 * Platform.U280.ddrBankBytesPerSecond(), e.aggregateBytesPerSecond(), 1.0);
         assertEquals(e.aggregateBytesPerSecond() / e.bytesPerToken(), e.rooflineTokensPerSecond(), 1e-6);
-        assertEquals("memory", e.bound());
-        assertTrue(e.tokensPerSecond() <= DataflowPlanner.HBM_EFFICIENCY * e.rooflineTokensPerSecond() * 1.0001, e.toString());
+        assertEquals(DataflowPlan.Bound.MEMORY, e.bound());
+        assertTrue(e.tokensPerSecond() <= CardModel.HBM_EFFICIENCY * e.rooflineTokensPerSecond() * 1.0001, e.toString());
         // short context: weights dominate and the balanced shards reach ~efficiency x roofline
-        DataflowPlan.EstimateModeled shortCtx = DataflowPlanner.estimate(llama1b(), plan, 1, 16);
-        assertTrue(shortCtx.tokensPerSecond() > 0.9 * DataflowPlanner.HBM_EFFICIENCY * shortCtx.rooflineTokensPerSecond(), shortCtx.toString());
+        DataflowPlan.EstimateModeled shortCtx = CardModel.of(llama1b(), plan).estimate(1, 16).toPlanEstimate();
+        assertTrue(shortCtx.tokensPerSecond() > 0.9 * CardModel.HBM_EFFICIENCY * shortCtx.rooflineTokensPerSecond(), shortCtx.toString());
         assertTrue(shortCtx.boardWatts() >= 41 && shortCtx.boardWatts() <= 60, "modeled watts " + shortCtx.boardWatts());
         System.out.println("modeled Llama-3.2-1B int4 g128 U280, ctx 1024: " + e);
         System.out.println("modeled Llama-3.2-1B int4 g128 U280, ctx 16: " + shortCtx);
@@ -116,16 +117,31 @@ class DataflowPlannerTest {
         double f16 = plan(PackedFormat.F16, Platform.U55C).estimateModeled().tokensPerSecond();
         assertTrue(q4 > q8 && q8 > f16, q4 + " " + q8 + " " + f16);
         DataflowPlan p = plan(PackedFormat.Q8_CHANNEL, Platform.U55C);
-        DataflowPlan.EstimateModeled b1 = DataflowPlanner.estimate(llama1b(), p, 1, 512);
-        DataflowPlan.EstimateModeled b8 = DataflowPlanner.estimate(llama1b(), p, 8, 512);
+        DataflowPlan.EstimateModeled b1 = CardModel.of(llama1b(), p).estimate(1, 512).toPlanEstimate();
+        DataflowPlan.EstimateModeled b8 = CardModel.of(llama1b(), p).estimate(8, 512).toPlanEstimate();
         long embeddingRow = new PackedShape("e", PackedFormat.Q8_CHANNEL, 128256, 2048, 0, false).bytes(1);
         assertEquals(b1.weightBytesPerStep() + 7 * embeddingRow, b8.weightBytesPerStep(), "only the looked-up rows grow with batch");
         assertTrue(b8.bytesPerToken() < b1.bytesPerToken() / 4, "weights read once per batch");
         // batch 8 leaves the HBM roofline and hits the GEMV lanes (one weight beat per cycle, B MACs per weight)
         assertTrue(b8.tokensPerSecond() > 1.2 * b1.tokensPerSecond(), b1.tokensPerSecond() + " -> " + b8.tokensPerSecond());
-        assertEquals("memory", b1.bound());
-        assertEquals("compute", b8.bound());
+        assertEquals(DataflowPlan.Bound.MEMORY, b1.bound());
+        assertEquals(DataflowPlan.Bound.COMPUTE, b8.bound());
         assertEquals(8 * b1.kvBytesPerStep(), b8.kvBytesPerStep());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Platform.class)
+    void planStoresTheCardModelsStagesEstimateAndBankTraffic(Platform platform) throws Exception {
+        DataflowPlan plan = plan(PackedFormat.Q8_CHANNEL, platform);
+        CardModel card = CardModel.of(llama1b(), plan);
+        var e = card.estimate(1, plan.memory().contextTokens());
+        assertEquals(e.toPlanEstimate(), plan.estimateModeled());
+        assertEquals(e.stages(), plan.stages());
+        Map<Integer, Long> read = card.bytesReadPerBank(1, plan.memory().contextTokens());
+        for (DataflowPlan.BankUse b : plan.banks()) assertEquals(read.getOrDefault(b.bank(), 0L), b.bytesReadPerTokenModeled(), "bank " + b.bank());
+        for (DataflowPlan.BankUse b : plan.banks()) {
+            assertEquals(platform.isHbm(b.bank()) ? DataflowPlan.MemoryKind.HBM : DataflowPlan.MemoryKind.DDR, b.kind());
+        }
     }
 
     @Test

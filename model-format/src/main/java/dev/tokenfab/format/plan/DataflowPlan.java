@@ -1,5 +1,6 @@
 package dev.tokenfab.format.plan;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.quant.PackedFormat;
@@ -47,7 +48,7 @@ public record DataflowPlan(
     public record KernelUse(String symbol, int computeUnits, int macLanesPerUnit, int initiationInterval,
                             ResourcesModeled resourcesModeled) {}
 
-    /** Estimated resources; formulas and constants in {@link DataflowPlanner}. */
+    /** Estimated resources; formulas and constants in the compiler's DataflowPlanner. */
     public record ResourcesModeled(long dsp, long bram36, long uram, long lut) {
         public ResourcesModeled plus(ResourcesModeled o) { return new ResourcesModeled(dsp + o.dsp, bram36 + o.bram36, uram + o.uram, lut + o.lut); }
     }
@@ -67,7 +68,10 @@ public record DataflowPlan(
      */
     public record Stage(String name, String kernel, List<String> tensors, int repeat, int macLanes, int initiationInterval,
                         long cyclesPerTokenModeled, long bytesPerTokenModeled, double computeSecondsModeled,
-                        double memorySecondsModeled, double secondsModeled) {}
+                        double memorySecondsModeled, double secondsModeled) {
+        /** Which side of the stage's roofline limits it (memory when the two are equal). */
+        public Bound bound() { return memorySecondsModeled >= computeSecondsModeled ? Bound.MEMORY : Bound.COMPUTE; }
+    }
 
     /** One tensor's placement. */
     public record TensorPlacement(String tensor, PackedFormat format, int rows, int cols, int groupSize, boolean zeroPoints,
@@ -76,6 +80,9 @@ public record DataflowPlan(
     /** A row range in one bank; parts' offsets are inside that bank's file. */
     public record ShardPlacement(int rowStart, int rows, int bank, Map<String, Manifest.Part> parts) {}
 
+    /** Memory technology of a bank; serialized as {@code "HBM"} / {@code "DDR"}. */
+    public enum MemoryKind { HBM, DDR }
+
     /**
      * @param kind                   HBM or DDR
      * @param weightBytes            bytes of the bank file (aligned parts)
@@ -83,7 +90,7 @@ public record DataflowPlan(
      * @param activationBytes        activation buffers placed here
      * @param bytesReadPerTokenModeled weights + KV streamed from this bank per token at batch 1
      */
-    public record BankUse(int bank, String kind, long capacityBytes, long weightBytes, long kvCacheBytes,
+    public record BankUse(int bank, MemoryKind kind, long capacityBytes, long weightBytes, long kvCacheBytes,
                           long activationBytes, long bytesReadPerTokenModeled) {}
 
     /**
@@ -99,12 +106,43 @@ public record DataflowPlan(
     public record MemoryPlan(KvCacheDtype kvCache, int contextTokens, int maxContextTokens, int maxBatch,
                              long kvBytesPerToken, int activationBank, long activationBytes, List<KvPool> kvPools) {}
 
-    /** @param kind "k" or "v" */
-    public record KvPool(int layer, String kind, int bank, long sizeBytes) {}
+    /** @param kind K or V pool of the layer */
+    public record KvPool(int layer, KvKind kind, int bank, long sizeBytes) {}
+
+    /** Keys or values; serialized as {@code "k"} / {@code "v"} (plan version 1's strings). */
+    public enum KvKind {
+        K("k"), V("v");
+
+        private final String json;
+
+        KvKind(String json) { this.json = json; }
+
+        @JsonValue
+        public String json() { return json; }
+    }
 
     /**
-     * Modeled decode performance and power (roofline, compute bound, board watts). See DataflowPlanner
-     * for every constant and its source.
+     * What limits a modeled decode step or stage; serialized as {@code "memory"} / {@code "compute"}
+     * (plan version 1's strings), which {@link #toString()} also returns so printed lines keep them.
+     */
+    public enum Bound {
+        MEMORY("memory"), COMPUTE("compute");
+
+        private final String json;
+
+        Bound(String json) { this.json = json; }
+
+        @JsonValue
+        public String json() { return json; }
+
+        @Override
+        public String toString() { return json; }
+    }
+
+    /**
+     * Modeled decode performance and power (roofline, compute bound, board watts), as
+     * {@link dev.tokenfab.format.card.CardModel} computes it ({@link dev.tokenfab.format.card.CardEstimate#toPlanEstimate()});
+     * every constant and its source are there and in {@link Platform}.
      *
      * @param batch                           sequences decoded together (weights read once per step)
      * @param contextTokens                   KV positions read per sequence per step
@@ -112,12 +150,12 @@ public record DataflowPlan(
      * @param kvBytesPerStep                  KV bytes read per step (whole batch)
      * @param bytesPerToken                   (weights + KV) per step / batch
      * @param aggregateBytesPerSecond         peak bandwidth of the banks the plan reads
-     * @param hbmEfficiency                   achievable fraction of peak (constant, cited)
+     * @param hbmEfficiency                   achievable fraction of peak (constant, cited in CardModel)
      * @param rooflineTokensPerSecond         aggregate bandwidth / bytes per token (no efficiency, no imbalance)
      * @param memoryBoundTokensPerSecond      batch / sum over stages of memory time (each stage limited by its busiest bank)
      * @param computeBoundTokensPerSecond     batch / sum over stages of compute time (clock / cycles)
      * @param tokensPerSecond                 batch / sum over stages of max(compute, memory): a per-stage roofline
-     * @param bound                           "memory" or "compute", whichever total is larger
+     * @param bound                           memory or compute, whichever total is larger
      * @param idleWatts                       platform idle constant
      * @param memoryWatts                     DRAM access energy x traffic
      * @param fabricWatts                     active lanes x watts per lane x activity
@@ -128,7 +166,7 @@ public record DataflowPlan(
     public record EstimateModeled(int batch, int contextTokens, long weightBytesPerStep, long kvBytesPerStep,
                                   double bytesPerToken, double aggregateBytesPerSecond, double hbmEfficiency,
                                   double rooflineTokensPerSecond, double memoryBoundTokensPerSecond,
-                                  double computeBoundTokensPerSecond, double tokensPerSecond, String bound,
+                                  double computeBoundTokensPerSecond, double tokensPerSecond, Bound bound,
                                   double idleWatts, double memoryWatts, double fabricWatts, double boardWatts,
                                   double tokensPerJoule, ResourcesModeled resources, double dspFraction,
                                   double bram36Fraction, double uramFraction, double lutFraction) {}

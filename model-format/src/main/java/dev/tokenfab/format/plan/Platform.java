@@ -1,35 +1,56 @@
 package dev.tokenfab.format.plan;
 
 /**
- * Alveo platforms the planner targets. Figures are datasheet or published values, cited per field;
- * they feed *modeled* performance and power only.
+ * Alveo platforms the planner targets. Every figure feeds <b>modeled</b> performance and power only
+ * (through {@link dev.tokenfab.format.card.CardModel}); each cites its source here and in
+ * {@code docs/SOURCES.md}, which also says which ones were checked against the document.
  *
- * @param vitisPlatform         the Vitis platform name used by v++ --platform
- * @param hbmChannels           HBM pseudo-channels (0 on DDR-only cards)
- * @param hbmChannelBytes       capacity of one pseudo-channel
- * @param hbmChannelBytesPerSecond  peak bandwidth of one pseudo-channel
- * @param ddrBanks              DDR4 banks
- * @param ddrBankBytes          capacity of one DDR bank
- * @param ddrBankBytesPerSecond peak bandwidth of one DDR bank
- * @param kernelClockMhz        default user kernel clock of the shell
- * @param idleWatts             board power at idle with the shell loaded
- * @param maxBoardWatts         board power limit (TDP)
- * @param resources             programmable-logic resources of the card's FPGA
+ * <p>Sources used below:
+ * <ul>
+ *   <li>[UG1393] AMD, Vitis Unified Software Platform Documentation: Application Acceleration
+ *       Development, "HBM Configuration and Use" (2023.1): 32 pseudo-channels (PCs), 14.375 GB/s max
+ *       theoretical bandwidth per PC, 460 GB/s in all; 512 MB PCs on U55C (16 GB), 256 MB PCs on U280
+ *       (8 GB). Checked.</li>
+ *   <li>[UG1120] AMD, Alveo Data Center Accelerator Card Platforms User Guide: platform (shell)
+ *       names, DDR/HBM connections per SLR, default kernel clock of 300 MHz.</li>
+ *   <li>[DS978] AMD, Alveo U55C Data Center Accelerator Cards Data Sheet; [DS963] Alveo U280 Data
+ *       Center Accelerator Card Data Sheet; [DS962] Alveo U200 and U250 Data Center Accelerator Cards
+ *       Data Sheet: FPGA resources, DDR4 (2400 MT/s x 64 bit = 19.2 GB/s per bank), maximum board power.
+ *       Taken from the design brief; not re-checked against the data sheets here.</li>
+ *   <li>Idle board watts: not published in any data sheet. The U280's 37 W is the idle level of the
+ *       FlexLLM U280 decode power log ({@code u280_power_log.csv}, xbutil electrical readings); the
+ *       U55C's 24 W and U250's 27 W are XRT {@code xbutil examine -r electrical} idle readings reported
+ *       in AMD/XRT forum and issue logs (XRT issue #7874 for the U55C). From the design brief;
+ *       unverified here.</li>
+ * </ul>
+ *
+ * @param vitisPlatform         the Vitis platform name used by v++ --platform [UG1120]
+ * @param hbmChannels           HBM pseudo-channels, 0 on DDR-only cards [UG1393]
+ * @param hbmChannelBytes       capacity of one pseudo-channel [UG1393]
+ * @param hbmChannelBytesPerSecond  peak (max theoretical) bandwidth of one pseudo-channel [UG1393]
+ * @param ddrBanks              DDR4 banks [DS963, DS962]
+ * @param ddrBankBytes          capacity of one DDR bank [DS963, DS962]
+ * @param ddrBankBytesPerSecond peak bandwidth of one DDR4-2400 bank [DS963, DS962]
+ * @param kernelClockMhz        default user kernel clock of the shell [UG1120]
+ * @param idleWatts             board power at idle with the shell loaded (measured by others, see above)
+ * @param maxBoardWatts         board power limit [DS978, DS963, DS962]
+ * @param resources             programmable-logic resources of the card's FPGA [DS978, DS963, DS962]
  */
 public enum Platform {
-    /** Alveo U55C: 16 GB HBM2, 32 PCs, 460 GB/s (DS978 v1.1); idle ~24 W not published: we use 24 W
-     *  from the XRT power report seen in AMD forum logs of idle U55C boards; 150 W max (DS978). */
+    /** Alveo U55C: 16 GB HBM2 in 32 PCs of 512 MB, 460 GB/s [UG1393]; no DDR; idle 24 W (XRT issue #7874,
+     *  unverified); 150 W max [DS978]. */
     U55C("xilinx_u55c_gen3x16_xdma_3_202210_1", 32, 512L << 20, 14_375_000_000L, 0, 0, 0, 300, 24.0, 150.0,
-            // XCU55C (DS978 table 1): 9,024 DSP, 2,016 BRAM36, 960 URAM, 1,304K LUT
+            // XCU55C [DS978]: 9,024 DSP, 2,016 BRAM36, 960 URAM, 1,304K LUT
             new Resources(9024, 2016, 960, 1_304_000)),
-    /** Alveo U280: 8 GB HBM2 in 32 PCs of 256 MB, 460 GB/s, plus 2x16 GB DDR4 at 19.2 GB/s each (DS963);
-     *  idle ~37 W (published U280 decoder log, DESIGN.md); 225 W max (DS963). */
+    /** Alveo U280: 8 GB HBM2 in 32 PCs of 256 MB, 460 GB/s [UG1393], plus 2x16 GB DDR4 at 19.2 GB/s each
+     *  [DS963]; idle 37 W (FlexLLM {@code u280_power_log.csv}, unverified); 225 W max [DS963]. */
     U280("xilinx_u280_gen3x16_xdma_1_202211_1", 32, 256L << 20, 14_375_000_000L, 2, 16L << 30, 19_200_000_000L, 300, 37.0, 225.0,
-            // XCU280 (DS963 table 1): 9,024 DSP, 2,016 BRAM36, 960 URAM, 1,304K LUT
+            // XCU280 [DS963]: 9,024 DSP, 2,016 BRAM36, 960 URAM, 1,304K LUT
             new Resources(9024, 2016, 960, 1_304_000)),
-    /** Alveo U250: DDR only, 4x16 GB DDR4 at 19.2 GB/s each (DS962); idle ~27 W (XRT reports in AMD forum logs); 225 W max. */
+    /** Alveo U250: DDR only, 4x16 GB DDR4 at 19.2 GB/s each [DS962]; idle 27 W (XRT xbutil readings in
+     *  forum logs, unverified); 225 W max [DS962]. */
     U250("xilinx_u250_gen3x16_xdma_4_1_202210_1", 0, 0, 0, 4, 16L << 30, 19_200_000_000L, 300, 27.0, 225.0,
-            // XCU250 (DS962 table 1): 12,288 DSP, 2,688 BRAM36, 1,280 URAM, 1,728K LUT
+            // XCU250 [DS962]: 12,288 DSP, 2,688 BRAM36, 1,280 URAM, 1,728K LUT
             new Resources(12288, 2688, 1280, 1_728_000));
 
     /** Programmable-logic resources: DSP48E2 slices, 36 Kb block RAMs, 288 Kb UltraRAMs, 6-input LUTs. */
