@@ -42,7 +42,7 @@ class XrtDeviceTest {
     static final long BUFFER_BYTES = 4096;
 
     @TempDir static Path dir;
-    static final XrtDevice.Simulator NOT_REACHED = (k, a) -> { throw new AssertionError("simulation must not run: " + k); };
+    static final CsimCompute.Simulator NOT_REACHED = (k, a) -> { throw new AssertionError("simulation must not run: " + k); };
 
     static byte[] w = new byte[ROWS * COLS];
     static float[] scales = new float[ROWS], x = new float[COLS];
@@ -89,7 +89,7 @@ class XrtDeviceTest {
 
     @Test
     void gemvOnMappedBosMatchesTheEmulatedReference() throws Exception {
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         float[] expected = emuReference();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
             assertEquals(DeviceInfo.Kind.XRT, d.info().kind());
@@ -117,7 +117,7 @@ class XrtDeviceTest {
 
     @Test
     void wrongOffsetOrSwappedArgumentsChangeTheResult() throws Exception {
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         float[] expected = emuReference();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
             Bufs b = upload(d);
@@ -139,7 +139,7 @@ class XrtDeviceTest {
 
     @Test
     void argmaxReturnsThroughLaunch() throws Exception {
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U280, sim))) {
             DeviceBuffer v = d.allocate(33, 64);   // DDR[1] on the U280
             d.write(v, 0, MemorySegment.ofArray(new float[] {0.5f, -2f, 7.25f, 7.0f, 1f}));
