@@ -96,6 +96,8 @@ class XrtDeviceTest {
             assertTrue(d.info().emulatedCompute());
             assertEquals(32, d.info().banks().size());
             assertEquals("HBM[31]", d.info().banks().get(31).tag());
+            assertTrue(d.launchRecorder().isEmpty(), "XRT has no launch programs: one run per kernel");
+            assertFalse(d.writesConcurrentWithLaunches());
             Bufs b = upload(d);
             launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
             assertArrayEquals(expected, readY(d, b, ROWS), "XRT + C-simulation on mapped BOs must equal the emulated device bit for bit");
