@@ -36,6 +36,8 @@ final class KernelCalls {
     private final StepPrograms programs;
     /** 1 / sqrt(headDim), the scaled-dot-product attention scale */
     private final float attentionScale;
+    /** Per layer, the KV pools and their scales (NULL for fp16 KV) as launch arguments: fixed for the cache's life. */
+    private final KernelArg[] kPool, kScales, vPool, vScales;
     /** Per matrix (identity), the cached launch of each of its shards by shard index. */
     private final IdentityHashMap<DeviceWeights.Matrix, GemvCall[]> gemvCalls = new IdentityHashMap<>();
 
@@ -50,6 +52,17 @@ final class KernelCalls {
         this.timer = timer;
         this.programs = programs;
         this.attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
+        int layers = c.numLayers();
+        this.kPool = new KernelArg[layers];
+        this.kScales = new KernelArg[layers];
+        this.vPool = new KernelArg[layers];
+        this.vScales = new KernelArg[layers];
+        for (int l = 0; l < layers; l++) {
+            kPool[l] = arg(kv.kPool(l));
+            kScales[l] = nullable(kv.kScales(l));
+            vPool[l] = arg(kv.vPool(l));
+            vScales[l] = nullable(kv.vScales(l));
+        }
     }
 
     /** out[b] = table[row], dequantized to float. */
@@ -132,7 +145,7 @@ final class KernelCalls {
 
     /** Writes k[b] and v[b] of layer l at {@code position} into the sequence's KV pages. */
     void kvWrite(int l, KvCache.Sequence seq, int b, int position) throws DeviceException {
-        launch(Kernel.KV_WRITE, arg(kv.kPool(l)), nullable(kv.kScales(l)), arg(kv.vPool(l)), nullable(kv.vScales(l)), arg(seq.pageTableBuffer()),
+        launch(Kernel.KV_WRITE, kPool[l], kScales[l], vPool[l], vScales[l], arg(seq.pageTableBuffer()),
                 i32(position), row(s.k, b, c.kvDim()), row(s.v, b, c.kvDim()), i32(c.numKvHeads()), i32(c.headDim()),
                 i32(kv.pageTokens()), i32(kv.kernelDtype()));
         programs.positional(KV_WRITE_POSITION_ARG, b, 0);
@@ -140,7 +153,7 @@ final class KernelCalls {
 
     /** att[b] = per head softmax(q[b] K[0..position]^T * scale) V[0..position] over the sequence's KV pages of layer l (grouped-query heads). */
     void attention(int l, KvCache.Sequence seq, int b, int position) throws DeviceException {
-        launch(Kernel.ATTENTION, row(s.q, b, c.queryDim()), arg(kv.kPool(l)), nullable(kv.kScales(l)), arg(kv.vPool(l)), nullable(kv.vScales(l)),
+        launch(Kernel.ATTENTION, row(s.q, b, c.queryDim()), kPool[l], kScales[l], vPool[l], vScales[l],
                 arg(seq.pageTableBuffer()), row(s.att, b, c.queryDim()), i32(c.numHeads()), i32(c.numKvHeads()), i32(c.headDim()),
                 i32(position + 1), i32(kv.pageTokens()), i32(kv.kernelDtype()), f32(attentionScale));
         programs.positional(ATTENTION_SEQ_LEN_ARG, b, 1);
