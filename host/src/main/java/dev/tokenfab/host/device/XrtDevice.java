@@ -339,16 +339,16 @@ public final class XrtDevice implements Device {
                         throw new DeviceException(ErrorCode.OUT_OF_RANGE, where(kernel, a, i) + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");
                     bufs[i] = b;
                     groups[i] = group;
-                    mapped[i] = b.bo.map();
+                    if (csim != null) mapped[i] = b.bo.map();   // only the noop shim's C-simulation reads the host mapping
                 }
                 case KernelArg.Null() -> {
                     if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where(kernel, a, i), a, "a null pointer");
                     // left unset on the run: the kernel must not dereference it
                 }
-                case KernelArg.I32(int v) -> {
+                case KernelArg.I32(int _) -> {
                     if (a.kind() != Kernel.ArgKind.INT) throw badKind(where(kernel, a, i), a, "an int");
                 }
-                case KernelArg.F32(float v) -> {
+                case KernelArg.F32(float _) -> {
                     if (a.kind() != Kernel.ArgKind.FLOAT) throw badKind(where(kernel, a, i), a, "a float");
                 }
             }
