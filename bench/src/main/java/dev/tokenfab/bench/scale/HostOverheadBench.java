@@ -5,6 +5,7 @@ import dev.tokenfab.format.pkg.PackageReader;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.host.device.Device;
+import dev.tokenfab.host.device.CsimCompute;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.Devices;
 import dev.tokenfab.host.device.EmuDevice;
@@ -102,7 +103,7 @@ public final class HostOverheadBench {
         return switch (kind) {
             case "emu" -> new EmuDevice(p, timedBinding);
             case "emu-noop" -> new EmuDevice(p, noopBinding);
-            case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, XrtDevice.Simulator.fromBinding(timedBinding)));
+            case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, CsimCompute.Simulator.fromBinding(timedBinding)));
             default -> throw new IllegalArgumentException("device " + kind + ": emu or xrt");
         };
     }

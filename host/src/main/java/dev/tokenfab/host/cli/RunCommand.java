@@ -193,9 +193,9 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Loads the package onto the device; an XRT device first checks the package against its loaded xclbin. */
+    /** Loads the package onto the device after the device checked it (XRT: against its loaded xclbin). */
     private static Decoder openDecoder(Device dev, ModelPackage pkg) throws DeviceException {
-        if (dev instanceof dev.tokenfab.host.device.XrtDevice xrt) xrt.checkPackage(pkg.manifest());
+        dev.checkPackage(pkg.manifest());
         return Decoder.load(dev, pkg, 1);
     }
 

@@ -1,7 +1,9 @@
 package dev.tokenfab.host.device;
 
+import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.kernels.Kernel;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /**
  * A place where the decode kernels run: the emulated card (C-simulation of the HLS kernels on host
@@ -15,6 +17,14 @@ public sealed interface Device extends AutoCloseable permits EmuDevice, XrtDevic
 
     /** What this device is, typed (kind, name, memory banks, whether its compute is emulated). */
     DeviceInfo info();
+
+    /**
+     * Refuses a model package this device cannot run (XRT: another platform, or tensors in banks
+     * the loaded xclbin lacks). Default: accepts every package, whose banks {@link #allocate} checks.
+     *
+     * @throws DeviceException BAD_BINARY naming the package's platform or the tensor and bank
+     */
+    default void checkPackage(Manifest manifest) throws DeviceException { }
 
     /**
      * Allocates {@code sizeBytes} in memory bank {@code bank} (an HBM pseudo-channel or DDR bank index
@@ -38,6 +48,22 @@ public sealed interface Device extends AutoCloseable permits EmuDevice, XrtDevic
      * @return the kernel's int return value (ARGMAX), else 0
      */
     int launch(Kernel kernel, KernelArg... args) throws DeviceException;
+
+    /**
+     * The launch-program capability (record a step's launches once, replay them in one call), or
+     * empty where the device has none: the caller then issues one {@link #launch} per kernel, with
+     * the same results. Default: empty.
+     *
+     * @throws DeviceException when probing the capability fails (the caller may treat it as absent)
+     */
+    default Optional<LaunchRecorder> launchRecorder() throws DeviceException { return Optional.empty(); }
+
+    /**
+     * Whether {@link #write} into one buffer may run on another thread concurrently with
+     * {@link #launch}, {@link #read}, {@link #allocate} and buffer closes on other buffers (the
+     * weight streamer's background upload needs it). Default: false, every call on one thread.
+     */
+    default boolean writesConcurrentWithLaunches() { return false; }
 
     @Override
     void close();

@@ -47,7 +47,7 @@ public final class Devices {
      * the one shipped in the hls-kernels jar (or the file {@link KernelLibrary#LIBRARY_PATH_PROPERTY}
      * names), loaded once per JVM.
      */
-    static EmuDevice.KernelBinding emulationKernels() throws DeviceException {
+    public static EmuDevice.KernelBinding emulationKernels() throws DeviceException {
         String override = System.getProperty(KERNEL_LIBRARY_PROPERTY);
         if (override != null) return libraryBinding(Path.of(override));
         KernelLibrary lib;

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -33,7 +34,7 @@ import java.util.Set;
  * bytes (it neither reads nor mutates the bank accounting or the open-buffer set). Closing the
  * device, or the buffer being written, while a write runs is not allowed.
  */
-public final class EmuDevice implements Device {
+public final class EmuDevice implements Device, LaunchRecorder {
 
     /** Resolves a kernel to its FFM downcall handle (the C-simulation library). */
     @FunctionalInterface
@@ -47,7 +48,7 @@ public final class EmuDevice implements Device {
          */
         default MethodHandle addressHandle(Kernel kernel) throws DeviceException { return null; }
 
-        /** {@code (long programAddress, int commands) -> int} of tf_exec_program, or null: no {@link Program}s on this device. */
+        /** {@code (long programAddress, int commands) -> int} of tf_exec_program, or null: no {@link LaunchProgram}s on this device. */
         default MethodHandle programHandle() throws DeviceException { return null; }
 
         /** The program opcode of {@code kernel} (tokenfab_kernels.h TF_OP_*), or -1 when programs cannot run it. */
@@ -201,20 +202,33 @@ public final class EmuDevice implements Device {
     private final Set<EmuBuffer> recordedBuffers = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private MethodHandle programHandle;
 
-    /** Whether this device can record and run {@link Program}s (its binding has the interpreter). */
+    /** Whether this device can record and run {@link LaunchProgram}s (its binding has the interpreter). */
     public boolean supportsPrograms() throws DeviceException {
         checkOpen();
         if (programHandle == null) programHandle = binding.programHandle();
         return programHandle != null;
     }
 
+    /** This device itself when its binding has the program interpreter ({@code tf_exec_program}), else empty. */
+    @Override
+    public Optional<LaunchRecorder> launchRecorder() throws DeviceException {
+        return supportsPrograms() ? Optional.of(this) : Optional.empty();
+    }
+
+    /** True: {@link #write} reads only open flags and copies bytes (see the class comment). */
+    @Override
+    public boolean writesConcurrentWithLaunches() { return true; }
+
     /**
      * From now on every launch (still run as usual) is also appended to a program, until
      * {@link #finishRecording}: the argument values are taken as they are at launch, so a scalar
-     * that must change between runs is patched with {@link Program#setInt} at the slot
+     * that must change between runs is patched with {@link LaunchProgram#setInt} at the slot
      * {@link #recordedArgSlot} gives.
+     *
+     * @throws DeviceException UNAVAILABLE when the binding has no program interpreter
      */
-    public void startRecording() throws DeviceException {
+    @Override
+    public void beginRecording() throws DeviceException {
         if (!supportsPrograms()) throw new DeviceException(DeviceException.ErrorCode.UNAVAILABLE, "kernel binding has no program interpreter");
         if (recording != null) throw new IllegalStateException("already recording");
         recording = new long[4096];
@@ -224,25 +238,26 @@ public final class EmuDevice implements Device {
         recordedBuffers.clear();
     }
 
-    /** The program slot of argument {@code argIndex} of the last recorded launch. */
+    @Override
     public int recordedArgSlot(int argIndex) {
         if (recording == null) throw new IllegalStateException("not recording");
         return lastArgsStart + argIndex;
     }
 
-    /** Ends the recording; null when a launch could not be recorded (a kernel with no opcode). */
-    public Program finishRecording() {
+    /** Ends the recording; empty when a launch could not be recorded (a kernel with no opcode). */
+    @Override
+    public Optional<LaunchProgram> finishRecording() {
         if (recording == null) throw new IllegalStateException("not recording");
         long[] code = recording;
         recording = null;
-        if (recordingBroken) return null;
-        return new Program(this, java.util.Arrays.copyOf(code, recordedLongs), recordedCommands, List.copyOf(recordedBuffers));
+        if (recordingBroken) return Optional.empty();
+        return Optional.of(new Program(this, java.util.Arrays.copyOf(code, recordedLongs), recordedCommands, List.copyOf(recordedBuffers)));
     }
 
-    /** Whether a recording is under way. */
+    @Override
     public boolean isRecording() { return recording != null; }
 
-    /** Drops a recording (the recorded step failed). */
+    @Override
     public void abortRecording() { recording = null; }
 
     private void record(Kernel kernel, KernelArg[] args, long[] raw) {
@@ -265,9 +280,10 @@ public final class EmuDevice implements Device {
      *
      * @throws DeviceException BAD_ARGUMENT if the program is another device's or closed, or one of its buffers is closed
      */
-    public void run(Program program) throws DeviceException {
+    @Override
+    public void replay(LaunchProgram launchProgram) throws DeviceException {
         checkOpen();
-        if (program.device != this || program.closed) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "program is closed or not this device's");
+        if (!(launchProgram instanceof Program program) || program.device != this || program.closed) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "program is closed or not this device's");
         for (EmuBuffer b : program.buffers) {
             if (b.closed) throw new DeviceException(DeviceException.ErrorCode.BAD_ARGUMENT, "program uses a closed buffer " + b);
         }
@@ -283,7 +299,7 @@ public final class EmuDevice implements Device {
     }
 
     /** A recorded launch sequence in native memory (int64 per opcode and argument), owned: close it. */
-    public static final class Program implements AutoCloseable {
+    public static final class Program implements LaunchProgram {
         private final EmuDevice device;
         private final Arena arena = Arena.ofShared();
         private final MemorySegment code;
@@ -299,10 +315,10 @@ public final class EmuDevice implements Device {
             this.buffers = buffers;
         }
 
-        /** Kernel launches in the program. */
+        @Override
         public int commands() { return commands; }
 
-        /** Rewrites the int argument at {@code slot} (from {@link EmuDevice#recordedArgSlot}). */
+        @Override
         public void setInt(int slot, int value) {
             if (closed) throw new IllegalStateException("program is closed");
             code.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, slot, value);

@@ -13,11 +13,8 @@ import dev.tokenfab.host.device.xrt.SyncDirection;
 import dev.tokenfab.host.device.xrt.Xrt;
 import dev.tokenfab.host.device.xrt.XrtLibrary;
 import dev.tokenfab.kernels.Kernel;
-import dev.tokenfab.kernels.KernelException;
-import dev.tokenfab.kernels.KernelLibrary;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,85 +38,22 @@ import java.util.UUID;
  * {@code xrtBORead}. {@code launch} checks every buffer argument's bank against the xclbin's
  * connectivity for that kernel argument, sets the arguments on an XRT run (a buffer at an offset
  * becomes a sub-BO), starts it and waits with a timeout, then, when the shim is noop (no compute),
- * runs the kernel's C-simulation on the mapped BOs at the same offsets. A wrong bank, offset or
- * argument therefore changes what the simulation reads, as it would on the card.
+ * hands the run to {@link CsimCompute}, which computes the kernel's result on the mapped BOs at the
+ * same offsets. A wrong bank, offset or argument therefore changes what the simulation reads, as it
+ * would on the card.
  *
  * <p>Environment: see {@link dev.tokenfab.host.device.xrt.XrtLibrary}. Not thread-safe.
  */
 public final class XrtDevice implements Device {
 
     /**
-     * Runs a kernel's C-simulation on native arguments in C order: {@link MemorySegment} for
-     * pointers ({@link MemorySegment#NULL} for a null one), {@link Integer}, {@link Float}.
-     * Returns ARGMAX's index, else 0.
-     */
-    @FunctionalInterface
-    public interface Simulator {
-        int run(Kernel kernel, Object[] args) throws DeviceException;
-
-        /** The C-simulation through an hls-kernels {@link KernelLibrary}. */
-        static Simulator fromKernelLibrary(KernelLibrary library) {
-            return (kernel, args) -> {
-                try {
-                    return library.invoke(kernel, args);
-                } catch (KernelException e) {
-                    throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + e.getMessage(), e);
-                }
-            };
-        }
-
-        /**
-         * The C-simulation library hls-kernels bundles ({@link KernelLibrary#load()}, or the file named
-         * by {@value KernelLibrary#LIBRARY_PATH_PROPERTY}), loaded once and kept for the life of the JVM.
-         *
-         * @throws DeviceException UNAVAILABLE when the library cannot be found or loaded
-         */
-        static Simulator bundled() throws DeviceException {
-            synchronized (Simulator.class) {
-                try {
-                    if (Bundled.library == null) Bundled.library = KernelLibrary.load();
-                    return fromKernelLibrary(Bundled.library);
-                } catch (KernelException e) {
-                    throw new DeviceException(ErrorCode.UNAVAILABLE, "C-simulation kernels: " + e.getMessage(), e);
-                }
-            }
-        }
-
-        /**
-         * The C-simulation through the emulated device's kernel binding (the library
-         * {@link Devices#emulationKernels()} resolves), each kernel bound on first use.
-         */
-        static Simulator fromBinding(EmuDevice.KernelBinding binding) {
-            Map<Kernel, MethodHandle> handles = new EnumMap<>(Kernel.class);
-            return (kernel, args) -> {
-                MethodHandle h = handles.get(kernel);
-                if (h == null) {
-                    h = binding.handle(kernel);
-                    handles.put(kernel, h);
-                }
-                try {
-                    Object r = h.invokeWithArguments(args);
-                    return r instanceof Integer i ? i : 0;
-                } catch (Throwable t) {
-                    throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + t, t);
-                }
-            };
-        }
-    }
-
-    /** Holder of the JVM-wide bundled kernel library. */
-    private static final class Bundled {
-        static KernelLibrary library;
-    }
-
-    /**
      * @param deviceIndex XRT device index (0 for the first card or the noop shim)
      * @param platform    the platform the plan targets; the xclbin must match its banks
      * @param xclbin      a v++-built xclbin, or null for the platform's emulation image
      * @param runTimeout  how long {@code launch} waits for a run before {@link ErrorCode#TIMEOUT}
-     * @param simulator   C-simulation run after each run on the noop shim; may be null on a card
+     * @param simulator   C-simulation run after each run on the noop shim ({@link CsimCompute}); may be null on a card
      */
-    public record Options(int deviceIndex, Platform platform, Path xclbin, Duration runTimeout, Simulator simulator) {
+    public record Options(int deviceIndex, Platform platform, Path xclbin, Duration runTimeout, CsimCompute.Simulator simulator) {
         /** Default run timeout: generous for one decode kernel on a card (a layer's GEMV takes milliseconds). */
         public static final Duration DEFAULT_RUN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -129,7 +63,7 @@ public final class XrtDevice implements Device {
             if (runTimeout.isZero() || runTimeout.isNegative()) throw new IllegalArgumentException("runTimeout must be positive: " + runTimeout);
         }
 
-        public static Options emulation(Platform platform, Simulator simulator) {
+        public static Options emulation(Platform platform, CsimCompute.Simulator simulator) {
             return new Options(0, platform, null, DEFAULT_RUN_TIMEOUT, simulator);
         }
 
@@ -142,16 +76,18 @@ public final class XrtDevice implements Device {
         public static Options defaults(Platform platform, Path xclbin) throws DeviceException {
             boolean noop = dev.tokenfab.host.device.xrt.XrtLibrary.check(System.getenv())
                     instanceof dev.tokenfab.host.device.xrt.XrtLibrary.Availability.Available a && a.emulated();
-            return new Options(0, platform, xclbin, DEFAULT_RUN_TIMEOUT, noop ? Simulator.bundled() : null);
+            return new Options(0, platform, xclbin, DEFAULT_RUN_TIMEOUT, noop ? CsimCompute.Simulator.bundled() : null);
         }
 
         /** Device 0 with the platform's emulation xclbin and the bundled C-simulation library. */
         public static Options emulation(Platform platform) throws DeviceException {
-            return emulation(platform, Simulator.bundled());
+            return emulation(platform, CsimCompute.Simulator.bundled());
         }
     }
 
     private final Options options;
+    /** the noop shim's compute; null on a card, which computes by itself */
+    private final CsimCompute csim;
     private final Xclbin image;
     private final Xrt.Device device;
     private final UUID uuid;
@@ -172,6 +108,7 @@ public final class XrtDevice implements Device {
 
     private XrtDevice(Options options, Xclbin image, Xrt.Device device, UUID uuid, int[] groupOfBank, DeviceInfo info) {
         this.options = options;
+        this.csim = device.emulated() ? new CsimCompute(options.simulator()) : null;
         this.image = image;
         this.device = device;
         this.uuid = uuid;
@@ -283,6 +220,7 @@ public final class XrtDevice implements Device {
      *
      * @throws DeviceException BAD_BINARY naming the package platform or the tensor and bank
      */
+    @Override
     public void checkPackage(Manifest m) throws DeviceException {
         checkOpen();
         if (!m.platform().equalsIgnoreCase(options.platform().name()) && !m.platform().equals(options.platform().vitisPlatform()))
@@ -384,7 +322,7 @@ public final class XrtDevice implements Device {
         // 1. check every argument against the signature and the xclbin's wiring; collect buffers and their groups
         XrtBuffer[] bufs = new XrtBuffer[args.length];
         int[] groups = new int[args.length];
-        Object[] simArgs = new Object[args.length];
+        MemorySegment[] mapped = new MemorySegment[args.length];
         for (int i = 0; i < args.length; i++) {
             Kernel.Arg a = sig.get(i);
             groups[i] = -1;
@@ -401,19 +339,17 @@ public final class XrtDevice implements Device {
                         throw new DeviceException(ErrorCode.OUT_OF_RANGE, where(kernel, a, i) + ": offset " + off + " outside the " + b.sizeBytes() + "-byte buffer");
                     bufs[i] = b;
                     groups[i] = group;
-                    simArgs[i] = b.bo.map().asSlice(off);
+                    if (csim != null) mapped[i] = b.bo.map();   // only the noop shim's C-simulation reads the host mapping
                 }
                 case KernelArg.Null() -> {
                     if (a.kind() != Kernel.ArgKind.POINTER) throw badKind(where(kernel, a, i), a, "a null pointer");
-                    simArgs[i] = MemorySegment.NULL;   // left unset on the run: the kernel must not dereference it
+                    // left unset on the run: the kernel must not dereference it
                 }
-                case KernelArg.I32(int v) -> {
+                case KernelArg.I32(int _) -> {
                     if (a.kind() != Kernel.ArgKind.INT) throw badKind(where(kernel, a, i), a, "an int");
-                    simArgs[i] = v;
                 }
-                case KernelArg.F32(float v) -> {
+                case KernelArg.F32(float _) -> {
                     if (a.kind() != Kernel.ArgKind.FLOAT) throw badKind(where(kernel, a, i), a, "a float");
-                    simArgs[i] = v;
                 }
             }
         }
@@ -457,8 +393,8 @@ public final class XrtDevice implements Device {
             // tried: caching sub-buffers per offset (thousands alive on a 1 B model) measured slower on XRT noop (2026-11-23)
             for (int i = subBuffers.size() - 1; i >= 0; i--) subBuffers.get(i).close();
         }
-        if (!device.emulated()) return 0;   // the card computed; ARGMAX's ap_return is not read back through XRT's run API
-        return options.simulator().run(kernel, simArgs);
+        if (csim == null) return 0;   // the card computed; ARGMAX's ap_return is not read back through XRT's run API
+        return csim.afterRun(kernel, args, mapped);
     }
 
     /** Maps a finished wait to success, TIMEOUT or NATIVE_ERROR. */

@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * per slot: {@code free} → upload → {@code filled} → compute → {@code free}).
  *
  * <p>Threading: the {@link Device} SPI is not thread-safe. In overlapped mode the uploader thread
- * only calls {@link Device#write} into the slot the compute thread is not using; this is safe for
- * {@link dev.tokenfab.host.device.EmuDevice} (documented there: write mutates no shared state).
- * Other backends get the sequential mode: the compute thread uploads layer i itself, then runs it
+ * only calls {@link Device#write} into the slot the compute thread is not using; this is safe on a
+ * device whose {@link Device#writesConcurrentWithLaunches()} says so (the emulated card: its write
+ * mutates no shared state). Other backends get the sequential mode: the compute thread uploads layer i itself, then runs it
  * (no overlap, same results). The semaphores order the slot's bytes before the kernels that read them.
  */
 public final class LayerStreamer implements AutoCloseable {

@@ -125,21 +125,22 @@ class EmuDeviceTest {
             DeviceBuffer x = d.allocate(0, 64), y = d.allocate(1, 64), out = d.allocate(2, 64);
             d.write(x, 0, a.allocateFrom(ValueLayout.JAVA_FLOAT, 1f, 2f, 3f, 4f));
             d.write(y, 0, a.allocateFrom(ValueLayout.JAVA_FLOAT, 10f, 20f, 30f, 40f));
-            d.startRecording();
+            LaunchRecorder recorder = d.launchRecorder().orElseThrow();
+            recorder.beginRecording();
             d.launch(Kernel.ADD, KernelArg.of(x), KernelArg.of(y), KernelArg.of(out), KernelArg.i32(2)); // runs while recorded
-            int nSlot = d.recordedArgSlot(3);
+            int nSlot = recorder.recordedArgSlot(3);
             d.launch(Kernel.ADD, KernelArg.of(out), KernelArg.of(y), KernelArg.of(out), KernelArg.i32(1));
-            EmuDevice.Program p = d.finishRecording();
+            LaunchProgram p = recorder.finishRecording().orElseThrow();
             assertEquals(2, p.commands());
             MemorySegment host = a.allocate(16);
             d.read(out, 0, host);
             assertArrayEquals(new float[] {21f, 22f, 0f, 0f}, host.toArray(ValueLayout.JAVA_FLOAT));
             p.setInt(nSlot, 4); // the first add now covers 4 floats
-            d.run(p);
+            recorder.replay(p);
             d.read(out, 0, host);
             assertArrayEquals(new float[] {21f, 22f, 33f, 44f}, host.toArray(ValueLayout.JAVA_FLOAT));
             out.close();
-            DeviceException e = assertThrows(DeviceException.class, () -> d.run(p));
+            DeviceException e = assertThrows(DeviceException.class, () -> recorder.replay(p));
             assertEquals(DeviceException.ErrorCode.BAD_ARGUMENT, e.code());
             p.close();
         }

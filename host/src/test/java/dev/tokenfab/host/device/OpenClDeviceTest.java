@@ -80,7 +80,7 @@ class OpenClDeviceTest {
             d.read(by, 0, MemorySegment.ofArray(cl));
         }
         assertClose(java, cl, "OpenCL vs Java");
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment y = a.allocate(JAVA_FLOAT, BATCH * ROWS);
             sim.run(Kernel.GEMV_Q8, new Object[] {a.allocateFrom(JAVA_BYTE, w), a.allocateFrom(JAVA_FLOAT, scales),

@@ -45,7 +45,7 @@ class XrtDecodeTest {
     @MethodSource("packages")
     void decodeOnXrtMatchesTheEmulatedDeviceBitForBit(String family, PackedFormat format, KvCacheDtype kv) throws Exception {
         XrtTestSupport.assumeNoopXrt();
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         DecoderConfig c = family.equals("llama") ? TestPackages.llama(40) : TestPackages.gpt2(40);
         Manifest m = TestPackages.write(dir, c, format, kv, 7);
         Platform p = ModelConfig.from(m).platform();
@@ -82,7 +82,7 @@ class XrtDecodeTest {
     @Test
     void decodeOnAPlanSpecificXclbinFindsAComputeUnitForEveryLaunch() throws Exception {
         XrtTestSupport.assumeNoopXrt();
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         DecoderConfig c = TestPackages.llama(40);
         Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.INT8, 11);
         Platform p = ModelConfig.from(m).platform();

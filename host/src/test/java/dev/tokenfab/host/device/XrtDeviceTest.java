@@ -42,7 +42,7 @@ class XrtDeviceTest {
     static final long BUFFER_BYTES = 4096;
 
     @TempDir static Path dir;
-    static final XrtDevice.Simulator NOT_REACHED = (k, a) -> { throw new AssertionError("simulation must not run: " + k); };
+    static final CsimCompute.Simulator NOT_REACHED = (k, a) -> { throw new AssertionError("simulation must not run: " + k); };
 
     static byte[] w = new byte[ROWS * COLS];
     static float[] scales = new float[ROWS], x = new float[COLS];
@@ -89,13 +89,15 @@ class XrtDeviceTest {
 
     @Test
     void gemvOnMappedBosMatchesTheEmulatedReference() throws Exception {
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         float[] expected = emuReference();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
             assertEquals(DeviceInfo.Kind.XRT, d.info().kind());
             assertTrue(d.info().emulatedCompute());
             assertEquals(32, d.info().banks().size());
             assertEquals("HBM[31]", d.info().banks().get(31).tag());
+            assertTrue(d.launchRecorder().isEmpty(), "XRT has no launch programs: one run per kernel");
+            assertFalse(d.writesConcurrentWithLaunches());
             Bufs b = upload(d);
             launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
             assertArrayEquals(expected, readY(d, b, ROWS), "XRT + C-simulation on mapped BOs must equal the emulated device bit for bit");
@@ -117,7 +119,7 @@ class XrtDeviceTest {
 
     @Test
     void wrongOffsetOrSwappedArgumentsChangeTheResult() throws Exception {
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         float[] expected = emuReference();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
             Bufs b = upload(d);
@@ -139,7 +141,7 @@ class XrtDeviceTest {
 
     @Test
     void argmaxReturnsThroughLaunch() throws Exception {
-        XrtDevice.Simulator sim = XrtTestSupport.assumeSimulator();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
         try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U280, sim))) {
             DeviceBuffer v = d.allocate(33, 64);   // DDR[1] on the U280
             d.write(v, 0, MemorySegment.ofArray(new float[] {0.5f, -2f, 7.25f, 7.0f, 1f}));

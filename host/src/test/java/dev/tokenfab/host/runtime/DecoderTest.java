@@ -12,6 +12,8 @@ import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceException;
+import dev.tokenfab.host.device.Devices;
+import dev.tokenfab.host.device.EmuDevice;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -291,6 +293,43 @@ class DecoderTest {
             assertEquals(firstGreedy, r.generatedIds()[r.generatedIds().length - 1]);
             assertTrue(r.generatedIds().length <= 2, java.util.Arrays.toString(r.generatedIds()));
             assertEquals(decoder.kvCache().pages().totalPages(), decoder.kvCache().pages().freePages(), "the finished sequence gave its pages back");
+        }
+    }
+
+    /**
+     * A device without launch programs (here the emulated card through a binding that lacks
+     * tf_exec_program) gets the documented fallback: direct launches by default, PROGRAM refused as
+     * UNAVAILABLE naming the device, and the same logits bit for bit as the recorded programs.
+     */
+    @Test
+    void deviceWithoutLaunchProgramsFallsBackToDirectLaunchesBitForBit() throws Exception {
+        DecoderConfig c = TestPackages.llama(40);
+        Manifest m = TestPackages.write(dir, c, PackedFormat.Q8_CHANNEL, KvCacheDtype.FP16, 11);
+        int[][] prompts = {{1, 2, 3, 4}, {5, 6}};
+        Lockstep programs;
+        try (Device device = EmuDevices.open(ModelConfig.from(m).platform());
+             Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 2))) {
+            assertEquals(Decoder.LaunchMode.PROGRAM, decoder.launchMode());
+            programs = lockstep(decoder, prompts, 20);
+            assertEquals(19, decoder.programReplays());
+        }
+        EmuDevice.KernelBinding full = Devices.emulationKernels();
+        EmuDevice.KernelBinding withoutPrograms = full::handle; // no addressHandle, no programHandle
+        try (Device device = new EmuDevice(ModelConfig.from(m).platform(), withoutPrograms);
+             Decoder decoder = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, 2))) {
+            assertTrue(device.launchRecorder().isEmpty());
+            assertEquals(Decoder.LaunchMode.DIRECT, decoder.launchMode(), "no recorder: direct launches");
+            DeviceException e = assertThrows(DeviceException.class, () -> decoder.launchMode(Decoder.LaunchMode.PROGRAM));
+            assertEquals(DeviceException.ErrorCode.UNAVAILABLE, e.code());
+            assertTrue(e.getMessage().contains(device.toString()), e.getMessage());
+            Lockstep direct = lockstep(decoder, prompts, 20);
+            assertEquals(0, decoder.programReplays());
+            assertEquals(programs.launches(), direct.launches(), "same kernels issued");
+            for (int step = 0; step < 20; step++) {
+                for (int b = 0; b < prompts.length; b++) {
+                    assertArrayEquals(programs.logits()[step][b], direct.logits()[step][b], "step " + step + " row " + b);
+                }
+            }
         }
     }
 }

@@ -112,7 +112,7 @@ class WeightStreamingTest {
     @Test
     void streamedOnXrtUploadsSequentiallyWithTheSameLogits() throws Exception {
         dev.tokenfab.host.device.xrt.XrtTestSupport.assumeNoopXrt();
-        dev.tokenfab.host.device.XrtDevice.Simulator sim = dev.tokenfab.host.device.xrt.XrtTestSupport.assumeSimulator();
+        dev.tokenfab.host.device.CsimCompute.Simulator sim = dev.tokenfab.host.device.xrt.XrtTestSupport.assumeSimulator();
         DecoderConfig c = llama(3);
         Manifest m = TestPackages.write(dir, c, PackedFormat.Q4_GROUP, KvCacheDtype.FP16, 4);
         float[][] resident;

@@ -2,6 +2,7 @@ package dev.tokenfab.host.device.xrt;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tokenfab.host.device.CsimCompute;
 import dev.tokenfab.host.device.DeviceException;
 import dev.tokenfab.host.device.Devices;
 import dev.tokenfab.host.device.XrtDevice;
@@ -38,19 +39,19 @@ public final class XrtTestSupport {
         assumeTrue(Files.isReadable(debian.resolve(XrtLibrary.LIBRARY)), "libxrt1 not installed (" + XrtLibrary.LIBRARY + ")");
     }
 
-    private static XrtDevice.Simulator simulator;
+    private static CsimCompute.Simulator simulator;
 
     /**
      * The hls-kernels C-simulation: env {@code TOKENFAB_KERNELS_LIB} (a library file) if set, else the
      * library hls-kernels bundles ({@code KernelLibrary.load()}); skips, with the reason, when neither loads.
      */
-    public static synchronized XrtDevice.Simulator assumeSimulator() {
+    public static synchronized CsimCompute.Simulator assumeSimulator() {
         if (simulator != null) return simulator;
         String file = System.getenv("TOKENFAB_KERNELS_LIB");
         try {
             simulator = file != null && Files.isReadable(Path.of(file))
-                    ? XrtDevice.Simulator.fromBinding(Devices.libraryBinding(Path.of(file)))
-                    : XrtDevice.Simulator.bundled();
+                    ? CsimCompute.Simulator.fromBinding(Devices.libraryBinding(Path.of(file)))
+                    : CsimCompute.Simulator.bundled();
         } catch (DeviceException e) {
             assumeTrue(false, "hls-kernels C-simulation library not available: " + e.getMessage());
         }
