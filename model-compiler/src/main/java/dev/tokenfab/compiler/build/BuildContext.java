@@ -19,6 +19,11 @@ public final class BuildContext implements AutoCloseable {
     private final Map<String, String> packageReports;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
+    /** A context with no reports yet, for running a step on its own (tests, tools); close it to free what the step opened. */
+    public static BuildContext standalone(BuildConfig config, Path source) {
+        return new BuildContext(config, source, new java.util.LinkedHashMap<>());
+    }
+
     BuildContext(BuildConfig config, Path source, Map<String, String> packageReports) {
         this.config = config;
         this.source = source;
