@@ -7,7 +7,7 @@ import dev.tokenfab.compiler.build.StepLists;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.QuantReport;
-import dev.tokenfab.compiler.report.ReportSpec;
+import dev.tokenfab.compiler.accuracy.ReportSpec;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.plan.DataflowPlan;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.tokenfab.compiler.build;
 
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.quant.CalibrationStats;
-import dev.tokenfab.compiler.report.ReportSpec;
+import dev.tokenfab.compiler.accuracy.ReportSpec;
 import java.nio.file.Path;
 import java.util.Objects;
 

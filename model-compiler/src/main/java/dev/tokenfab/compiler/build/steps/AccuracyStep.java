@@ -7,8 +7,8 @@ import dev.tokenfab.compiler.build.BuildModel.WrittenPackage;
 import dev.tokenfab.compiler.build.Phase;
 import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.build.Verification;
-import dev.tokenfab.compiler.report.AccuracyEvaluator;
-import dev.tokenfab.compiler.report.AccuracyReport;
+import dev.tokenfab.compiler.accuracy.AccuracyEvaluator;
+import dev.tokenfab.compiler.accuracy.AccuracyReport;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import java.util.Locale;
 
