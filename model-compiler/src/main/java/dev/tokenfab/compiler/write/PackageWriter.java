@@ -35,10 +35,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Writes a model package directory exactly as {@link Manifest} describes it. Everything goes to a
- * temporary sibling {@code <out>.tmp-<random>}, which is renamed to {@code out} only after every file
- * is written and hashed; on any failure the temporary directory is deleted and an existing {@code out}
- * is left untouched. An existing {@code out} is replaced by renaming it aside, renaming the new
+ * Writes a model package directory exactly as {@link Manifest} describes it, in two phases:
+ * {@link #writeTemporary} puts everything into a sibling {@code <out>.tmp-<random>} (every file written
+ * and hashed), and {@link #commit} renames it to {@code out} once the build's later steps (package
+ * read-back, accuracy) have passed; on any failure the temporary directory is deleted and an existing
+ * {@code out} is left untouched. An existing {@code out} is replaced by renaming it aside, renaming the new
  * package in, then deleting the old one.
  */
 public final class PackageWriter {

@@ -68,9 +68,10 @@ public final class QuantizeStep implements Step<DecoderIr, QuantizedIr> {
                 : String.format(Locale.ROOT, "min SQNR %.2f dB", report.minSqnrDb()));
     }
 
-    private static Path scratchPath(BuildContext context) throws CompileException {
+    /** Beside the output (same file system as the package), or in the temporary folder when nothing is written. */
+    private static Path scratchPath(BuildContext context) {
         Path out = context.config().output();
-        if (out == null) out = Path.of("tokenfab-build");
+        if (out == null) out = Path.of(System.getProperty("java.io.tmpdir"), "tokenfab-build");
         out = out.toAbsolutePath().normalize();
         return out.resolveSibling(out.getFileName() + ".scratch-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     }
