@@ -1,9 +1,9 @@
 package dev.tokenfab.bench.accuracy;
 
 import dev.tokenfab.format.quant.Int4Method;
-import dev.tokenfab.compiler.report.AccuracyEvaluator;
-import dev.tokenfab.compiler.report.AccuracyReport;
-import dev.tokenfab.compiler.report.ReportSpec;
+import dev.tokenfab.compiler.accuracy.AccuracyEvaluator;
+import dev.tokenfab.compiler.accuracy.AccuracyReport;
+import dev.tokenfab.compiler.accuracy.ReportSpec;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.Compiler;

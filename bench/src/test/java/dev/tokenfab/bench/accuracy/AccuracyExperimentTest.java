@@ -1,7 +1,7 @@
 package dev.tokenfab.bench.accuracy;
 
-import dev.tokenfab.compiler.report.AccuracyReport;
-import dev.tokenfab.compiler.report.ReportSpec;
+import dev.tokenfab.compiler.accuracy.AccuracyReport;
+import dev.tokenfab.compiler.accuracy.ReportSpec;
 import dev.tokenfab.format.quant.Int4Method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

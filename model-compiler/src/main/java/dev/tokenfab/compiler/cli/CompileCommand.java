@@ -5,16 +5,22 @@ import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.quant.QuantScheme;
 import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.compiler.CompileOptions;
-import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.BuildConfig;
+import dev.tokenfab.compiler.build.BuildDriver;
+import dev.tokenfab.compiler.build.BuildModel;
+import dev.tokenfab.compiler.build.Intermediate;
+import dev.tokenfab.compiler.build.StepLists;
+import dev.tokenfab.compiler.build.steps.Step;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.write.PackageWriter;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.quant.CalibrationStats;
+import dev.tokenfab.compiler.quant.QuantReport;
 import dev.tokenfab.compiler.quant.QuantSpec;
-import dev.tokenfab.compiler.report.AccuracyEvaluator;
-import dev.tokenfab.compiler.report.ReportSpec;
+import dev.tokenfab.compiler.accuracy.AccuracyEvaluator;
+import dev.tokenfab.compiler.accuracy.ReportSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -30,10 +36,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code compile model.onnx --quant int4 --platform u280 -o model.tfpkg}: import, validate, quantize,
- * plan and write a model package. On success prints a short summary (modeled figures labeled as
- * such); on failure one line on stderr, nothing written, and the exit codes of dev.tokenfab.cli.Main:
- * 3 for bad input (model, option), 1 for an I/O failure, 2 for usage errors (picocli).
+ * {@code compile model.onnx --quant int4 --platform u280 -o model.tfpkg}: runs the build steps of
+ * {@link StepLists} (import, validate, quantize, plan, write, verify) into a model package. On success
+ * prints a short summary (modeled figures labeled as such); on failure one line on stderr, nothing
+ * written, and the exit codes of dev.tokenfab.cli.Main: 3 for bad input (model, option), 1 for an I/O
+ * failure, 2 for usage errors (picocli, unknown step names). {@code --start-step/--stop-step} run part of
+ * the list; {@code --save-intermediate} saves the model after quantize and plan, from which a later
+ * {@code --start-step} resumes (MODEL is then the saved {@code after-<step>} folder).
  */
 @Command(name = "compile", mixinStandardHelpOptions = true,
         description = "Compile an ONNX decoder into a tokenfab model package (weights per HBM bank, dataflow plan, reports).")
@@ -52,9 +61,21 @@ public final class CompileCommand implements Callable<Integer> {
 
     public enum PlatformChoice { u55c, u280, u250 }
 
+    /** Named step lists of {@link StepLists.Named}. */
+    public enum StepsChoice {
+        DEFAULT("default"), IMPORT_ONLY("import-only"), ESTIMATE_ONLY("estimate-only");
+
+        private final String label;
+
+        StepsChoice(String label) { this.label = label; }
+
+        @Override public String toString() { return label; }
+    }
+
     @Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file (external data beside it is followed)")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model file (external data beside it is followed), "
+            + "or with --start-step after import a folder saved by --save-intermediate")
     Path model;
 
     @Option(names = "--quant", required = true, description = "weight precision: ${COMPLETION-CANDIDATES}")
@@ -85,8 +106,21 @@ public final class CompileCommand implements Callable<Integer> {
     @Option(names = "--context", defaultValue = "0", description = "context (tokens) for modeled KV reads; 0 = min(1024, model max)")
     int contextTokens;
 
-    @Option(names = {"-o", "--output"}, required = true, description = "package directory to write (e.g. model.tfpkg)")
+    @Option(names = {"-o", "--output"}, description = "package directory to write (e.g. model.tfpkg); required when the steps include write")
     Path output;
+
+    @Option(names = "--steps", defaultValue = "default", converter = StepsConverter.class,
+            description = "step list: default, import-only, estimate-only (import → plan, writes nothing) (default ${DEFAULT-VALUE})")
+    StepsChoice steps;
+
+    @Option(names = "--start-step", paramLabel = "STEP", description = "first step to run; after import, MODEL is a folder saved by --save-intermediate")
+    String startStep;
+
+    @Option(names = "--stop-step", paramLabel = "STEP", description = "last step to run")
+    String stopStep;
+
+    @Option(names = "--save-intermediate", paramLabel = "DIR", description = "save the model after quantize and plan as DIR/after-<step>/, to resume from with --start-step")
+    Path saveIntermediate;
 
     @Option(names = "--report", description = "print the per-tensor quantization table (SQNR dB) and measure the package's accuracy "
             + "against ONNX Runtime on MODEL (logits rel. error, KL, top-1) into reports/accuracy.{json,txt}")
@@ -98,7 +132,7 @@ public final class CompileCommand implements Callable<Integer> {
     @Option(names = "--report-prompts", paramLabel = "IDS", description = "token-id prompts of --report, e.g. 1,2,3,4;5,6,7 (default: three derived from the vocabulary)")
     String reportPrompts;
 
-    @Option(names = "--verbose", description = "log every pass and print stack traces on errors")
+    @Option(names = "--verbose", description = "log every step and print stack traces on errors")
     boolean verbose;
 
     private final ModelImporter importer;
@@ -118,20 +152,19 @@ public final class CompileCommand implements Callable<Integer> {
                 Int4Method.valueOf(int4Method.name().toUpperCase(Locale.ROOT)), keepFp16,
                 KvCacheDtype.valueOf(kvCache.name().toUpperCase(Locale.ROOT)),
                 Platform.valueOf(platform.name().toUpperCase(Locale.ROOT)), contextTokens, 1, QuantSpec.defaultThreads());
+        List<Step<?, ?>> list = stepList();
+        boolean resume = list.getFirst().input() != BuildModel.OnnxSource.class;
+        if (output == null && list.stream().anyMatch(s -> s.name().equals("write"))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--output=<output>' (the steps include write)");
+        }
         try {
-            Compiler compiler = withAccuracyReport(new Compiler(importer, verbose ? err::println : line -> { }), out);
             CalibrationStats stats = calibration == null ? CalibrationStats.none() : CalibrationStats.read(calibration);
-            Compiler.Result r = compiler.compile(model, output, options, stats);
-            if (report) out.print(r.quantReport().toTable());
-            printAccuracyTable(r.output(), out);
-            DataflowPlan.EstimateModeled e = r.plan().estimateModeled();
-            out.printf(Locale.ROOT, "compiled %s -> %s%n", model, r.output());
-            out.printf(Locale.ROOT, "  parameters %,d; packed %,d bytes (%s%s); min SQNR %s dB%n", r.quantReport().parameters(),
-                    r.quantReport().packedBytes(), quant, quant == QuantChoice.int4 ? " g" + groupSize + " " + int4Method : "",
-                    r.quantReport().minSqnrDb() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.quantReport().minSqnrDb()));
-            out.printf(Locale.ROOT, "  %s: %d banks used, %d tensors%n", r.plan().platform(), r.plan().banks().size(), r.manifest().tensors().size());
-            out.printf(Locale.ROOT, "  modeled (not measured), batch 1, context %d: %.1f tokens/s (%s-bound; HBM roofline %.1f tokens/s), %.1f W, %.2f tokens/J%n",
-                    e.contextTokens(), e.tokensPerSecond(), e.bound(), e.rooflineTokensPerSecond(), e.boardWatts(), e.tokensPerJoule());
+            BuildConfig config = BuildConfig.of(options, output).withStats(stats).withAutoCalibration(true)
+                    .withAccuracy(accuracySpec(resume, out)).withSaveIntermediate(saveIntermediate);
+            BuildDriver driver = new BuildDriver(verbose ? err::println : line -> { });
+            BuildDriver.Result r = resume ? driver.resume(model, list, config)
+                    : driver.run(new BuildModel.OnnxSource(model), list, config, model);
+            printSummary(r, list.getLast().name(), out);
             out.flush();
             return 0;
         } catch (CompileException e) {
@@ -140,6 +173,39 @@ public final class CompileCommand implements Callable<Integer> {
             err.flush();
             return e.code() == CompileException.ErrorCode.IO_ERROR ? EXIT_FAILURE : EXIT_BAD_INPUT;
         }
+    }
+
+    /** The chosen list cut to --start-step/--stop-step; an unknown name is a usage error listing the valid ones. */
+    private List<Step<?, ?>> stepList() {
+        List<Step<?, ?>> all = importer == ModelImporter.ONNX ? StepLists.Named.valueOf(steps.name()).steps() : StepLists.withImporter(importer);
+        try {
+            return StepLists.slice(all, startStep, stopStep);
+        } catch (CompileException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private void printSummary(BuildDriver.Result r, String lastStep, PrintWriter out) throws CompileException {
+        QuantReport q = r.quantReport();
+        if (report && q != null) out.print(q.toTable());
+        if (r.output() != null) {
+            printAccuracyTable(r.output(), out);
+            out.printf(Locale.ROOT, "compiled %s -> %s%n", model, r.output());
+        } else {
+            out.printf(Locale.ROOT, "built %s through step %s (%s); no package written%n", model, lastStep, r.model().stageName());
+        }
+        if (q != null) {
+            out.printf(Locale.ROOT, "  parameters %,d; packed %,d bytes (%s%s); min SQNR %s dB%n", q.parameters(),
+                    q.packedBytes(), quant, quant == QuantChoice.int4 ? " g" + groupSize + " " + int4Method : "",
+                    q.minSqnrDb() == null ? "-" : String.format(Locale.ROOT, "%.1f", q.minSqnrDb()));
+        }
+        if (r.plan() != null) {
+            DataflowPlan.EstimateModeled e = r.plan().estimateModeled();
+            out.printf(Locale.ROOT, "  %s: %d banks used, %d tensors%n", r.plan().platform(), r.plan().banks().size(), r.plan().placements().size());
+            out.printf(Locale.ROOT, "  modeled (not measured), batch 1, context %d: %.1f tokens/s (%s-bound; HBM roofline %.1f tokens/s), %.1f W, %.2f tokens/J%n",
+                    e.contextTokens(), e.tokensPerSecond(), e.bound(), e.rooflineTokensPerSecond(), e.boardWatts(), e.tokensPerJoule());
+        }
+        if (saveIntermediate != null) out.printf(Locale.ROOT, "  intermediates saved under %s (%s<step>)%n", saveIntermediate, Intermediate.folderName(""));
     }
 
     /** Package-relative path of the accuracy table that --report writes. */
@@ -156,20 +222,28 @@ public final class CompileCommand implements Callable<Integer> {
     }
 
     /**
-     * Calibration for awq/gptq when no stats are given (from the fp32 reference decoder), and with --report
-     * the accuracy report; a MODEL that is no file (a custom importer) has no ONNX to run.
+     * With --report, the accuracy step's prompts; a MODEL that is no file (a custom importer) has no ONNX to
+     * run, while a resumed build takes the ONNX path its intermediate recorded.
      */
-    private Compiler withAccuracyReport(Compiler compiler, PrintWriter out) {
-        compiler.withAutoCalibration(true);
-        if (!report) return compiler;
-        if (!Files.isRegularFile(model)) {
+    private ReportSpec accuracySpec(boolean resume, PrintWriter out) {
+        if (!report) return null;
+        if (!resume && !Files.isRegularFile(model)) {
             out.println("accuracy report skipped: " + model + " is not an ONNX file ONNX Runtime can run");
-            return compiler;
+            return null;
         }
         try {
-            return compiler.withAccuracyReport(new ReportSpec(reportPrompts == null ? List.of() : ReportSpec.parsePrompts(reportPrompts), reportSteps));
+            return new ReportSpec(reportPrompts == null ? List.of() : ReportSpec.parsePrompts(reportPrompts), reportSteps);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Accepts the labels (import-only) and the enum names. */
+    static final class StepsConverter implements CommandLine.ITypeConverter<StepsChoice> {
+        @Override
+        public StepsChoice convert(String value) {
+            for (StepsChoice c : StepsChoice.values()) if (c.label.equals(value) || c.name().equalsIgnoreCase(value)) return c;
+            throw new CommandLine.TypeConversionException("unknown step list " + value + "; valid: default, import-only, estimate-only");
         }
     }
 }

@@ -2,7 +2,7 @@ package dev.tokenfab.compiler.quant;
 
 import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.format.quant.QuantScheme;
-import dev.tokenfab.compiler.report.ReportSpec;
+import dev.tokenfab.compiler.accuracy.ReportSpec;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.reference.ReferenceDecoder;

@@ -35,23 +35,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Writes a model package directory exactly as {@link Manifest} describes it. Everything goes to a
- * temporary sibling {@code <out>.tmp-<random>}, which is renamed to {@code out} only after every file
- * is written and hashed; on any failure the temporary directory is deleted and an existing {@code out}
- * is left untouched. An existing {@code out} is replaced by renaming it aside, renaming the new
+ * Writes a model package directory exactly as {@link Manifest} describes it, in two phases:
+ * {@link #writeTemporary} puts everything into a sibling {@code <out>.tmp-<random>} (every file written
+ * and hashed), and {@link #commit} renames it to {@code out} once the build's later steps (package
+ * read-back, accuracy) have passed; on any failure the temporary directory is deleted and an existing
+ * {@code out} is left untouched. An existing {@code out} is replaced by renaming it aside, renaming the new
  * package in, then deleting the old one.
  */
 public final class PackageWriter {
     private PackageWriter() {}
-
-    /** Called with the temporary directory and the manifest after manifest.json is written and before
-     *  the rename, to add unlisted diagnostic files (reports/write.json, time_per_pass.json). */
-    @FunctionalInterface
-    public interface BeforeCommit {
-        void accept(Path tempDir, Manifest manifest) throws CompileException;
-
-        BeforeCommit NONE = (dir, manifest) -> { };
-    }
 
     /** Bytes hashed/written per chunk. */
     private static final int CHUNK_BYTES = 16 << 20;
@@ -64,11 +56,16 @@ public final class PackageWriter {
     /** Package-relative path of bank {@code bank}'s file. */
     public static String bankFile(int bank) { return PackageLayout.bankFile(bank); }
 
+    /** A package written into its temporary sibling folder, not yet renamed to the output. */
+    public record Temporary(Path dir, Manifest manifest) {}
+
     /**
-     * @return the manifest written
-     * @throws CompileException IO_ERROR (path named), FILE_NOT_FOUND (tokenizer), nothing left behind
+     * Writes the whole package into {@code <out>.tmp-<random>} beside {@code out}; the caller then
+     * {@link #commit}s it or {@link #deleteTree deletes} it.
+     *
+     * @throws CompileException IO_ERROR (path named), FILE_NOT_FOUND (tokenizer); on failure the temporary folder is gone
      */
-    public static Manifest write(Path out, PackageInput in, BeforeCommit beforeCommit, int threads) throws CompileException {
+    public static Temporary writeTemporary(Path out, PackageInput in, int threads) throws CompileException {
         Path abs = out.toAbsolutePath().normalize();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
@@ -86,9 +83,7 @@ public final class PackageWriter {
             Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, in.producer(), in.model().config(), in.quant(),
                     in.plan().platform(), tensors(in.plan()), files, gen);
             Files.write(tmp.resolve(MANIFEST), PackageJson.mapper().writeValueAsBytes(manifest));
-            beforeCommit.accept(tmp, manifest);
-            commit(tmp, abs);
-            return manifest;
+            return new Temporary(tmp, manifest);
         } catch (IOException | UncheckedIOException e) {
             deleteTree(tmp);
             IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
@@ -96,6 +91,22 @@ public final class PackageWriter {
         } catch (CompileException | RuntimeException | Error e) {
             deleteTree(tmp);
             throw e;
+        }
+    }
+
+    /**
+     * Renames the temporary package {@code tmp} to {@code out} (an existing {@code out} is renamed aside
+     * first and deleted after); on failure {@code tmp} is deleted and an existing {@code out} is kept.
+     *
+     * @throws CompileException IO_ERROR naming {@code out}
+     */
+    public static void commit(Path tmp, Path out) throws CompileException {
+        Path abs = out.toAbsolutePath().normalize();
+        try {
+            rename(tmp, abs);
+        } catch (IOException e) {
+            deleteTree(tmp);
+            throw CompileException.io(abs, e);
         }
     }
 
@@ -210,7 +221,7 @@ public final class PackageWriter {
 
     static MessageDigest sha256() { return PackageLayout.sha256(); }
 
-    private static void commit(Path tmp, Path out) throws IOException {
+    private static void rename(Path tmp, Path out) throws IOException {
         if (Files.exists(out)) {
             Path old = out.resolveSibling(out.getFileName() + ".old-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
             Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);

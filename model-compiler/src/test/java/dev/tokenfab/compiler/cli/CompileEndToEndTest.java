@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.WeightTensor;
-import dev.tokenfab.compiler.onnx.OnnxImporter;
+import dev.tokenfab.compiler.ModelImporter;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.ModelPackage;
 import dev.tokenfab.format.pkg.PackageReader;
@@ -73,7 +73,7 @@ class CompileEndToEndTest {
         assertEquals(0, cl.execute(args.toArray(String[]::new)), se.toString());
         assertTrue(so.toString().contains("modeled (not measured)"), so.toString());
 
-        DecoderModel imported = OnnxImporter.importModel(onnx);
+        DecoderModel imported = ModelImporter.onnx().importModel(onnx);
         if (label.contains("MatMulNBits")) {
             assertTrue(imported.weights().values().stream().anyMatch(w -> w instanceof WeightTensor.Quantized), "MatMulNBits import as Quantized");
         }
@@ -107,7 +107,7 @@ class CompileEndToEndTest {
         cl.setOut(new PrintWriter(new StringWriter()));
         int exit = cl.execute(model.toString(), "--quant", "int8", "--platform", "u55c", "-o", out.toString());
         assertEquals(0, exit, se.toString());
-        DecoderModel imported = OnnxImporter.importModel(model);
+        DecoderModel imported = ModelImporter.onnx().importModel(model);
         try (ModelPackage pkg = PackageReader.open(out)) {
             assertEquals(imported.weights().size(), pkg.manifest().tensors().size());
             if (imported.generation().tokenizerJson() != null) assertEquals("tokenizer.json", pkg.manifest().generation().tokenizerFile());

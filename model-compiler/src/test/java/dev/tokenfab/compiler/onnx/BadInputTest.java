@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
+import dev.tokenfab.compiler.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,7 @@ class BadInputTest {
     @TempDir Path dir;
 
     private CompileException fails(Path p, ErrorCode code, String... mentions) {
-        CompileException e = assertThrows(CompileException.class, () -> OnnxImporter.importModel(p));
+        CompileException e = assertThrows(CompileException.class, () -> ModelImporter.onnx().importModel(p));
         assertEquals(code, e.code(), e.getMessage());
         for (String s : mentions) assertTrue(e.getMessage().contains(s), "message '" + e.getMessage() + "' should name " + s);
         return e;
@@ -57,7 +58,7 @@ class BadInputTest {
         Path p = dir.resolve("model.onnx");
         byte[] whole = new ToyLlama(ToyLlama.DEFAULT).build().toByteArray();
         Files.write(p, Arrays.copyOf(whole, whole.length * 2 / 3));
-        CompileException e = assertThrows(CompileException.class, () -> OnnxImporter.importModel(p));
+        CompileException e = assertThrows(CompileException.class, () -> ModelImporter.onnx().importModel(p));
         assertTrue(e.code() == ErrorCode.TRUNCATED || e.code() == ErrorCode.NOT_ONNX, e.code() + ": " + e.getMessage());
         assertTrue(e.getMessage().contains("model.onnx"), e.getMessage());
     }
@@ -187,7 +188,7 @@ class BadInputTest {
         // a valid protobuf message (a TensorProto) whose fields do not make a ModelProto graph
         Path p = dir.resolve("tensor.onnx");
         Files.write(p, TensorProto.newBuilder().setName("t").setRawData(ByteString.copyFromUtf8("abc")).build().toByteArray());
-        CompileException e = assertThrows(CompileException.class, () -> OnnxImporter.importModel(p));
+        CompileException e = assertThrows(CompileException.class, () -> ModelImporter.onnx().importModel(p));
         assertEquals(ErrorCode.NOT_ONNX, e.code(), e.getMessage());
         assertTrue(e.getMessage().contains("tensor.onnx"), e.getMessage());
     }

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
+import dev.tokenfab.compiler.ModelImporter;
 import static dev.tokenfab.compiler.onnx.toy.ToyFusedLlama.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -27,7 +28,7 @@ class FusedFormsImportTest {
     private DecoderModel load(ToyFusedLlama toy) throws Exception {
         Path p = dir.resolve("model.onnx");
         ProtoBuilder.write(toy.build(), p, null, 0);
-        return OnnxImporter.importModel(p);
+        return ModelImporter.onnx().importModel(p);
     }
 
     private static void assertConfig(DecoderConfig c) {

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
+import dev.tokenfab.compiler.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +33,7 @@ class LargeModelImportTest {
         Runtime rt = Runtime.getRuntime();
         System.gc();
         long before = rt.totalMemory() - rt.freeMemory();
-        DecoderModel m = OnnxImporter.importModel(w.model());
+        DecoderModel m = ModelImporter.onnx().importModel(w.model());
         long grown = rt.totalMemory() - rt.freeMemory() - before;
         assertEquals(spec.toDecoderConfig(), m.config());
         assertTrue(grown < HEAP_BUDGET_BYTES, "heap grew by " + grown + " bytes importing " + w.totalBytes() + " bytes of model");

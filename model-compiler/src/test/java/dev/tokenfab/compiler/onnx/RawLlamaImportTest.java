@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
+import dev.tokenfab.compiler.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -36,7 +37,7 @@ class RawLlamaImportTest {
         Path onnx = dir.resolve("model.onnx");
         ProtoBuilder.write(toy.build(), onnx, null, 0);
 
-        DecoderModel m = OnnxImporter.importModel(onnx);
+        DecoderModel m = ModelImporter.onnx().importModel(onnx);
         DecoderConfig c = m.config();
         assertEquals(DecoderConfig.Family.LLAMA, c.family());
         assertEquals(d.vocab(), c.vocabSize());
@@ -106,7 +107,7 @@ class RawLlamaImportTest {
         ProtoBuilder.write(new ToyLlama(d, true).build(), onnx, null, 0);
         java.nio.file.Files.writeString(dir.resolve("config.json"),
                 "{\"max_position_embeddings\": 4096, \"eos_token_id\": [7, 9], \"bos_token_id\": 1}");
-        DecoderModel m = OnnxImporter.importModel(onnx);
+        DecoderModel m = ModelImporter.onnx().importModel(onnx);
         assertEquals(500000f, m.config().ropeTheta(), "theta from the inv_freq constant");
         assertEquals(8, m.config().rotaryDim());
         assertEquals(4096, m.config().maxContextTokens(), "no cache in the graph: context from config.json");
@@ -118,7 +119,7 @@ class RawLlamaImportTest {
     void runTimeCosSinWithoutAnyContextLengthIsRefused() throws Exception {
         Path onnx = dir.resolve("model.onnx");
         ProtoBuilder.write(new ToyLlama(ToyLlama.DEFAULT, true).build(), onnx, null, 0);
-        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tokenfab.compiler.CompileException.class, () -> OnnxImporter.importModel(onnx));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tokenfab.compiler.CompileException.class, () -> ModelImporter.onnx().importModel(onnx));
         assertEquals(dev.tokenfab.format.FormatException.ErrorCode.UNSUPPORTED_MODEL, e.code());
         assertTrue(e.getMessage().contains("maximum context"), e.getMessage());
     }
@@ -128,7 +129,7 @@ class RawLlamaImportTest {
         ToyLlama toy = new ToyLlama(ToyLlama.DEFAULT);
         Path onnx = dir.resolve("model.onnx");
         ProtoBuilder.write(toy.build(), onnx, "model.onnx.data", 64);
-        DecoderModel m = OnnxImporter.importModel(dir);
+        DecoderModel m = ModelImporter.onnx().importModel(dir);
         WeightTensor.Dense wq = (WeightTensor.Dense) m.weight(TensorNames.layer(0).wq());
         assertTrue(wq.data().isNative(), "weights are views of the mapped file, not heap copies");
         assertInstanceOf(WeightTensor.Dense.class, m.weight(TensorNames.TOKEN_EMBEDDING));

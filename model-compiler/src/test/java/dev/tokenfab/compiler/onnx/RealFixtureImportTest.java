@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
+import dev.tokenfab.compiler.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -62,7 +63,7 @@ class RealFixtureImportTest {
     @Test
     void llamaGenaiFp16() throws Exception {
         Path folder = fixture("llama-tiny-genai-fp16");
-        DecoderModel m = OnnxImporter.importModel(folder);
+        DecoderModel m = ModelImporter.onnx().importModel(folder);
         DecoderConfig c = m.config();
         // REFERENCE.txt: past [B, 1, S, 16], logits [B, S, 32000]; genai_config: 2 layers, hidden 16, 1 head, ctx 2048
         assertEquals(DecoderConfig.Family.LLAMA, c.family());
@@ -103,7 +104,7 @@ class RealFixtureImportTest {
     @Test
     void gpt2OrtFused() throws Exception {
         Path folder = fixture("gpt2-tiny-ort-fused");
-        DecoderModel m = OnnxImporter.importModel(folder.resolve("past.onnx"));
+        DecoderModel m = ModelImporter.onnx().importModel(folder.resolve("past.onnx"));
         DecoderConfig c = m.config();
         // README/REFERENCE: 5 layers, hidden 32, 4 heads, past [2, B, 4, S, 8], vocab 1000; genai_config ctx 512
         assertEquals(DecoderConfig.Family.GPT2, c.family());
@@ -145,7 +146,7 @@ class RealFixtureImportTest {
     @Test
     void gpt2TorchExportBody() throws Exception {
         Path onnx = fixture("gpt2-torch-export-body").resolve("gpt2_past.onnx");
-        DecoderModel m = OnnxImporter.importModel(onnx);
+        DecoderModel m = ModelImporter.onnx().importModel(onnx);
         DecoderConfig c = m.config();
         // REFERENCE: 12 layers, hidden 4, 2 heads, past [2, B, 2, S, 2], max context 8, no LM head (last_state [B, S, 4])
         assertEquals(DecoderConfig.Family.GPT2, c.family());

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
+import dev.tokenfab.compiler.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,7 +61,7 @@ class SynthImportTest {
     @MethodSource("allForms")
     void everyFormAndFamilyImportsToTheSpecConfig(SynthSpec spec) throws Exception {
         SynthesizedModel written = SyntheticDecoderWriter.write(spec, dir.resolve("model.onnx"));
-        DecoderModel m = OnnxImporter.importModel(written.model());
+        DecoderModel m = ModelImporter.onnx().importModel(written.model());
         assertEquals(ropeIgnoredUnlessRope(spec.toDecoderConfig()), ropeIgnoredUnlessRope(m.config()));
         if (spec.nbitsBlockSize() > 0) {
             WeightTensor.Quantized wq = (WeightTensor.Quantized) m.weight(TensorNames.layer(0).wq());
@@ -84,7 +85,7 @@ class SynthImportTest {
         java.util.Map<dev.tokenfab.compiler.synth.SynthForm, DecoderModel> models = new java.util.EnumMap<>(dev.tokenfab.compiler.synth.SynthForm.class);
         for (var form : dev.tokenfab.compiler.synth.SynthForm.values()) {
             Path sub = java.nio.file.Files.createDirectories(dir.resolve(form.name()));
-            models.put(form, OnnxImporter.importModel(SyntheticDecoderWriter.write(base.withForm(form), sub.resolve("model.onnx")).model()));
+            models.put(form, ModelImporter.onnx().importModel(SyntheticDecoderWriter.write(base.withForm(form), sub.resolve("model.onnx")).model()));
         }
         DecoderModel raw = models.get(dev.tokenfab.compiler.synth.SynthForm.RAW);
         for (var e : models.entrySet()) {
@@ -115,7 +116,7 @@ class SynthImportTest {
     @MethodSource("specs")
     void importsWhatTheWriterWrote(SynthSpec spec) throws Exception {
         SynthesizedModel written = SyntheticDecoderWriter.write(spec, dir.resolve("model.onnx"));
-        DecoderModel m = OnnxImporter.importModel(written.model());
+        DecoderModel m = ModelImporter.onnx().importModel(written.model());
         DecoderConfig expected = spec.toDecoderConfig();
         assertEquals(expected, m.config());
 

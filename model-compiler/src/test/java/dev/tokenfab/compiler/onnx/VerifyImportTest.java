@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
+import dev.tokenfab.compiler.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,7 +26,7 @@ class VerifyImportTest {
     void acceptsAnImportAndRejectsAMisShapedProjection() throws Exception {
         Path onnx = dir.resolve("model.onnx");
         ProtoBuilder.write(new ToyLlama(ToyLlama.DEFAULT).build(), onnx, null, 0);
-        DecoderModel good = OnnxImporter.importModel(onnx);
+        DecoderModel good = ModelImporter.onnx().importModel(onnx);
         assertSame(good, VerifyImport.check(good));
 
         var weights = new LinkedHashMap<>(good.weights());

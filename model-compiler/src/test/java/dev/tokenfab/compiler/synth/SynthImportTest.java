@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.onnx.OnnxImporter;
+import dev.tokenfab.compiler.ModelImporter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +48,7 @@ class SynthImportTest {
     @MethodSource("specs")
     void importerRecognizesTheSpec(String name, SynthSpec spec) throws Exception {
         Path model = SyntheticDecoderWriter.write(spec, tmp.resolve("m.onnx")).model();
-        DecoderModel m = OnnxImporter.importModel(model);
+        DecoderModel m = ModelImporter.onnx().importModel(model);
         DecoderConfig want = spec.toDecoderConfig(), got = m.config();
         List<String> diffs = new ArrayList<>();
         var comps = DecoderConfig.class.getRecordComponents();

@@ -1,10 +1,9 @@
-package dev.tokenfab.compiler;
+package dev.tokenfab.compiler.ir;
 
+import dev.tokenfab.compiler.CompileException;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.format.model.DecoderConfig;
-import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.format.model.TensorNames;
-import dev.tokenfab.compiler.ir.WeightTensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

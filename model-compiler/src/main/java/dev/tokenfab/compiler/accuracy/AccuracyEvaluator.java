@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.compiler.accuracy;
 
 import dev.tokenfab.format.quant.QuantScheme;
 import dev.tokenfab.compiler.quant.Calibration;

@@ -1,7 +1,6 @@
-package dev.tokenfab.compiler.verify;
+package dev.tokenfab.compiler.reference;
 
 import dev.tokenfab.format.quant.QuantScheme;
-import dev.tokenfab.compiler.reference.ReferenceDecoder;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,8 +11,6 @@ import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.ModelPackage;
 import dev.tokenfab.format.pkg.PackageReader;
 import dev.tokenfab.format.plan.Platform;
-import dev.tokenfab.compiler.reference.Margins;
-import dev.tokenfab.compiler.reference.OrtDecoderRunner;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SyntheticDecoderWriter;
 import java.nio.file.Path;

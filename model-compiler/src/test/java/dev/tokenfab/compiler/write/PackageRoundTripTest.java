@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.pkg;
+package dev.tokenfab.compiler.write;
 
 import dev.tokenfab.format.FormatException;
 import dev.tokenfab.format.quant.Int4Method;

@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.compiler.accuracy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler.report;
+package dev.tokenfab.compiler.accuracy;
 
 import java.util.List;
 import java.util.Locale;
