@@ -4,17 +4,19 @@ package dev.tokenfab.format.plan;
  * Alveo platforms the planner targets. Figures are datasheet or published values, cited per field;
  * they feed *modeled* performance and power only.
  *
- * @param vitisPlatform         the Vitis platform name used by v++ --platform
- * @param hbmChannels           HBM pseudo-channels (0 on DDR-only cards)
- * @param hbmChannelBytes       capacity of one pseudo-channel
- * @param hbmChannelBytesPerSecond  peak bandwidth of one pseudo-channel
- * @param ddrBanks              DDR4 banks
- * @param ddrBankBytes          capacity of one DDR bank
- * @param ddrBankBytesPerSecond peak bandwidth of one DDR bank
- * @param kernelClockMhz        default user kernel clock of the shell
- * @param idleWatts             board power at idle with the shell loaded
- * @param maxBoardWatts         board power limit (TDP)
- * @param resources             programmable-logic resources of the card's FPGA
+ * <ul>
+ * <li>{@code vitisPlatform}: the Vitis platform name used by v++ --platform</li>
+ * <li>{@code hbmChannels}: HBM pseudo-channels (0 on DDR-only cards)</li>
+ * <li>{@code hbmChannelBytes}: capacity of one pseudo-channel</li>
+ * <li>{@code hbmChannelBytesPerSecond}: peak bandwidth of one pseudo-channel</li>
+ * <li>{@code ddrBanks}: DDR4 banks</li>
+ * <li>{@code ddrBankBytes}: capacity of one DDR bank</li>
+ * <li>{@code ddrBankBytesPerSecond}: peak bandwidth of one DDR bank</li>
+ * <li>{@code kernelClockMhz}: default user kernel clock of the shell</li>
+ * <li>{@code idleWatts}: board power at idle with the shell loaded</li>
+ * <li>{@code maxBoardWatts}: board power limit (TDP)</li>
+ * <li>{@code resources}: programmable-logic resources of the card's FPGA</li>
+ * </ul>
  */
 public enum Platform {
     /** Alveo U55C: 16 GB HBM2, 32 PCs, 460 GB/s (DS978 v1.1); idle ~24 W not published: we use 24 W
