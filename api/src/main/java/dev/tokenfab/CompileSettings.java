@@ -56,6 +56,8 @@ public record CompileSettings(QuantScheme quant, int groupSize, boolean zeroPoin
     }
 
     /**
+     * Changes the weight precision.
+     *
      * @param q weight precision
      * @return a copy with weight precision {@code q}
      */
@@ -76,6 +78,8 @@ public record CompileSettings(QuantScheme quant, int groupSize, boolean zeroPoin
     }
 
     /**
+     * Changes the target card.
+     *
      * @param p target card
      * @return a copy targeting {@code p}
      */
@@ -84,6 +88,8 @@ public record CompileSettings(QuantScheme quant, int groupSize, boolean zeroPoin
     }
 
     /**
+     * Changes the KV-cache element type.
+     *
      * @param kv KV-cache element type
      * @return a copy with KV cache {@code kv}
      */
@@ -92,6 +98,8 @@ public record CompileSettings(QuantScheme quant, int groupSize, boolean zeroPoin
     }
 
     /**
+     * Changes the context of the modeled figures.
+     *
      * @param tokens context for the modeled KV reads; 0 = min(1024, model max)
      * @return a copy with that context
      */
@@ -100,6 +108,8 @@ public record CompileSettings(QuantScheme quant, int groupSize, boolean zeroPoin
     }
 
     /**
+     * Changes the tensors kept in fp16.
+     *
      * @param names canonical tensor names or globs kept in fp16
      * @return a copy keeping those tensors in fp16
      */

@@ -50,6 +50,8 @@ public record GenerationSettings(int maxNewTokens, float temperature, int topK, 
     }
 
     /**
+     * Changes top-k.
+     *
      * @param k the new top-k (0 = all)
      * @return a copy with top-k {@code k}
      */
@@ -58,6 +60,8 @@ public record GenerationSettings(int maxNewTokens, float temperature, int topK, 
     }
 
     /**
+     * Changes top-p.
+     *
      * @param p the new top-p, in (0, 1]
      * @return a copy with top-p {@code p}
      */
@@ -66,6 +70,8 @@ public record GenerationSettings(int maxNewTokens, float temperature, int topK, 
     }
 
     /**
+     * Changes the number of tokens to generate.
+     *
      * @param tokens the new maximum (&gt; 0)
      * @return a copy generating at most {@code tokens} tokens
      */

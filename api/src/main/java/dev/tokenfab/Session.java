@@ -113,6 +113,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * The package this session runs.
+     *
      * @return the package directory this session was opened on
      * @throws IllegalStateException when the session is closed
      */
@@ -122,6 +124,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * The kind of device.
+     *
      * @return the kind of device the kernels run on
      * @throws IllegalStateException when the session is closed
      */
@@ -131,6 +135,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * The device, by name.
+     *
      * @return the device's name, e.g. "emulated xilinx_u55c_gen3x16_xdma_3_202210_1"
      * @throws IllegalStateException when the session is closed
      */
@@ -140,6 +146,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Whether text prompts work.
+     *
      * @return whether the package has a tokenizer (text prompts, generated text)
      * @throws IllegalStateException when the session is closed
      */
@@ -149,6 +157,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * The vocabulary size.
+     *
      * @return the model's vocabulary size: token ids are in [0, vocabSize)
      * @throws IllegalStateException when the session is closed
      */
@@ -158,6 +168,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * The context length.
+     *
      * @return the model's context length in tokens (prompt + generated tokens at most)
      * @throws IllegalStateException when the session is closed
      */
