@@ -81,6 +81,7 @@ final class HostRuntime implements AutoCloseable {
             // An XRT device first checks the package against its loaded xclbin, as `tokenfab run` does.
             if (device instanceof dev.tokenfab.host.device.XrtDevice xrt) xrt.checkPackage(manifest);
             Decoder decoder = Decoder.load(device, pkg, MAX_BATCH);
+            opened.push(decoder);
             return new HostRuntime(pkg, tokenizer, device, decoder, config);
         } catch (Throwable t) {
             try {
