@@ -368,7 +368,7 @@ public final class ScalarReference {
     }
 
     /**
-     * erf(x) to about 1e-15 absolute: Maclaurin series for |x| < 2.5, else the continued
+     * erf(x) to about 1e-15 absolute: Maclaurin series for |x| &lt; 2.5, else the continued
      * fraction of erfc (Abramowitz and Stegun 7.1.5 / 7.1.14). The JDK has no erf.
      */
     public static double erf(double x) {

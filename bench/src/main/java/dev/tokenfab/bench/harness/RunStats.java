@@ -11,7 +11,7 @@ package dev.tokenfab.bench.harness;
  * @param decodeNanos       summed over batches: first token to last token
  * @param decodeTokens      tokens generated after each sequence's first one
  * @param meanTimeToFirstTokenNanos  mean over requests of first token − arrival (queueing included)
- * @param meanTimePerOutputTokenNanos mean over requests of (last − first) / (tokens − 1); NaN with < 2 tokens
+ * @param meanTimePerOutputTokenNanos mean over requests of (last − first) / (tokens − 1); NaN with &lt; 2 tokens
  */
 public record RunStats(long wallNanos, int requests, long promptTokens, long outputTokens, long prefillNanos,
                        long decodeNanos, long decodeTokens, double meanTimeToFirstTokenNanos, double meanTimePerOutputTokenNanos) {}

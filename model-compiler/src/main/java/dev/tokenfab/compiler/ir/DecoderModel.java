@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The decoder IR: typed config plus weights under canonical names ({@link TensorNames}).
+ * The decoder IR: typed config plus weights under canonical names ({@link dev.tokenfab.format.model.TensorNames}).
  *
  * @param config      dimensions and structure
  * @param weights     canonical name to tensor; iteration order is the order the packer writes

@@ -7,7 +7,7 @@ import dev.tokenfab.format.pkg.Manifest;
  * Planner inputs beyond the model and platform.
  *
  * @param kvCache        KV-cache element type
- * @param contextTokens  context length at which per-token KV reads are modeled (<= the model's max context)
+ * @param contextTokens  context length at which per-token KV reads are modeled (&lt;= the model's max context)
  * @param maxBatch       sequences the KV cache and activation buffers are sized for
  */
 public record PlanOptions(KvCacheDtype kvCache, int contextTokens, int maxBatch) {

@@ -126,7 +126,7 @@ public final class OrtDecoderRunner implements AutoCloseable {
      * Greedy decoding: the prompt in one run (token by token for single-token models), then one token
      * per run, feeding the presents back. Returns {@code newTokens} tokens; the first comes from the prefill.
      *
-     * @throws ReferenceException BAD_ARGUMENT (empty prompt, newTokens < 1, no logits output), RUN_FAILED
+     * @throws ReferenceException BAD_ARGUMENT (empty prompt, newTokens &lt; 1, no logits output), RUN_FAILED
      */
     public GreedyResult greedy(long[] promptIds, int newTokens) throws ReferenceException {
         check();

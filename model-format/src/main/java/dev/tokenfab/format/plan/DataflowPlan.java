@@ -48,7 +48,7 @@ public record DataflowPlan(
     public record KernelUse(String symbol, int computeUnits, int macLanesPerUnit, int initiationInterval,
                             ResourcesModeled resourcesModeled) {}
 
-    /** Estimated resources; formulas and constants in the compiler's DataflowPlanner. */
+    /** Estimated resources; formulas and constants in {@code DataflowPlanner} (model-compiler). */
     public record ResourcesModeled(long dsp, long bram36, long uram, long lut) {
         public ResourcesModeled plus(ResourcesModeled o) { return new ResourcesModeled(dsp + o.dsp, bram36 + o.bram36, uram + o.uram, lut + o.lut); }
     }

@@ -24,17 +24,20 @@ package dev.tokenfab.format.plan;
  *       unverified here.</li>
  * </ul>
  *
- * @param vitisPlatform         the Vitis platform name used by v++ --platform [UG1120]
- * @param hbmChannels           HBM pseudo-channels, 0 on DDR-only cards [UG1393]
- * @param hbmChannelBytes       capacity of one pseudo-channel [UG1393]
- * @param hbmChannelBytesPerSecond  peak (max theoretical) bandwidth of one pseudo-channel [UG1393]
- * @param ddrBanks              DDR4 banks [DS963, DS962]
- * @param ddrBankBytes          capacity of one DDR bank [DS963, DS962]
- * @param ddrBankBytesPerSecond peak bandwidth of one DDR4-2400 bank [DS963, DS962]
- * @param kernelClockMhz        default user kernel clock of the shell [UG1120]
- * @param idleWatts             board power at idle with the shell loaded (measured by others, see above)
- * @param maxBoardWatts         board power limit [DS978, DS963, DS962]
- * @param resources             programmable-logic resources of the card's FPGA [DS978, DS963, DS962]
+ * <p>Fields:
+ * <ul>
+ * <li>{@code vitisPlatform}: the Vitis platform name used by v++ --platform [UG1120]</li>
+ * <li>{@code hbmChannels}: HBM pseudo-channels, 0 on DDR-only cards [UG1393]</li>
+ * <li>{@code hbmChannelBytes}: capacity of one pseudo-channel [UG1393]</li>
+ * <li>{@code hbmChannelBytesPerSecond}: peak (max theoretical) bandwidth of one pseudo-channel [UG1393]</li>
+ * <li>{@code ddrBanks}: DDR4 banks [DS963, DS962]</li>
+ * <li>{@code ddrBankBytes}: capacity of one DDR bank [DS963, DS962]</li>
+ * <li>{@code ddrBankBytesPerSecond}: peak bandwidth of one DDR4-2400 bank [DS963, DS962]</li>
+ * <li>{@code kernelClockMhz}: default user kernel clock of the shell [UG1120]</li>
+ * <li>{@code idleWatts}: board power at idle with the shell loaded (measured by others, see above)</li>
+ * <li>{@code maxBoardWatts}: board power limit [DS978, DS963, DS962]</li>
+ * <li>{@code resources}: programmable-logic resources of the card's FPGA [DS978, DS963, DS962]</li>
+ * </ul>
  */
 public enum Platform {
     /** Alveo U55C: 16 GB HBM2 in 32 PCs of 512 MB, 460 GB/s [UG1393]; no DDR; idle 24 W (XRT issue #7874,

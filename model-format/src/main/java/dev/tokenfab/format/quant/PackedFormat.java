@@ -27,7 +27,7 @@ import java.util.List;
 public enum PackedFormat {
     F32, F16, Q8_CHANNEL, Q4_GROUP;
 
-    /** Part names as they appear in {@link Manifest.Tensor#parts()}. */
+    /** Part names as they appear in {@link dev.tokenfab.format.pkg.Manifest.Tensor#parts()}. */
     public static final String DATA = "data";
     public static final String SCALES = "scales";
     public static final String ZEROS = "zeros";
