@@ -190,8 +190,11 @@ class ArchitectureDocTest {
         return out;
     }
 
-    /** Module -> the tokenfab modules it depends on at compile (or runtime) scope. */
+    /** Module folder -> the tokenfab module folders it depends on at compile (or runtime) scope. */
     static Map<String, SortedSet<String>> moduleDependencies() throws Exception {
+        // A module's artifactId need not be its folder's name (the API module's artifact is "tokenfab").
+        Map<String, String> folderOfArtifact = new TreeMap<>();
+        for (String m : modules()) folderOfArtifact.put(text(pom(root.resolve(m).resolve("pom.xml")), "artifactId"), m);
         Map<String, SortedSet<String>> out = new LinkedHashMap<>();
         for (String m : modules()) {
             SortedSet<String> deps = new TreeSet<>();
@@ -199,11 +202,18 @@ class ArchitectureDocTest {
                 for (Element d : children(list, "dependency")) {
                     String scope = text(d, "scope");
                     if ("dev.tokenfab".equals(text(d, "groupId")) && (scope == null || scope.equals("compile") || scope.equals("runtime")))
-                        deps.add(text(d, "artifactId"));
+                        deps.add(folderOf(folderOfArtifact, text(d, "artifactId"), m));
                 }
             out.put(m, deps);
         }
         return new TreeMap<>(out);
+    }
+
+    private static String folderOf(Map<String, String> folderOfArtifact, String artifactId, String dependent) {
+        String folder = folderOfArtifact.get(artifactId);
+        if (folder == null) throw new IllegalStateException(dependent + "/pom.xml depends on dev.tokenfab:" + artifactId
+                + ", which is no module of the root POM");
+        return folder;
     }
 
     private static Element pom(Path file) throws Exception {

@@ -127,7 +127,7 @@ final class Layering {
             for (Component to : Component.values()) {
                 if (to == from || allowed.contains(to)) continue;
                 rules.add(new Rule(from.relativeName() + " must not import " + to.relativeName()
-                        + " (" + from.relativeName() + " may import only " + names(allowed) + ")",
+                        + " (" + from.relativeName() + " may import " + names(allowed) + ")",
                         cls -> from.contains(packageOf(cls)), to::contains));
             }
         }
@@ -209,7 +209,7 @@ final class Layering {
         if (components.isEmpty()) return "nothing else in tokenfab";
         List<String> names = new ArrayList<>();
         for (Component c : components) names.add(c.relativeName());
-        return String.join(", ", names);
+        return "only " + String.join(", ", names);
     }
 
     private Layering() {}
