@@ -7,7 +7,7 @@ import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.plan.Platform;
 
 /**
- * MODELED memory roofline of decode at batch 1 (Williams et al., CACM 2009; docs/SOURCES-runtime.md): tokens/s <= aggregate bank
+ * MODELED memory roofline of decode at batch 1 (DESIGN.md "Facts"): tokens/s <= aggregate bank
  * bandwidth / bytes read per token. Bytes per token = every packed weight part once (the token and
  * position tables contribute one row each unless the token table doubles as the LM head) plus the
  * KV cache read at a given context length.
