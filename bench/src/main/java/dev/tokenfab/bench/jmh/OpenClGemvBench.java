@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * fails with the reason and the fix, JMH reports that one benchmark as failed and carries on, the
  * FFM baseline still runs. If {@code POCL_CACHE_DIR} is unset or unwritable, the forked JVM sets it
  * (libc setenv, before OpenCL is first touched) to a fresh temp folder, since PoCL silently shows no
- * device without a writable cache (DESIGN.md, measured facts about PoCL).
+ * device without a writable cache (measured on PoCL 3.1, Debian 12: docs/EMULATION.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput) // with @AuxCounters: GEMVs/s and weight bytes/s side by side

@@ -22,7 +22,10 @@ public final class HwmonSensor implements PowerSensor {
 
     public static final Path DEFAULT_ROOT = Path.of("/sys/class/hwmon");
 
-    /** Alveo board sensors refresh at about 1 Hz (DESIGN.md, XRT/CMC facts); used when hwmon gives no update_interval. */
+    /**
+     * Alveo board sensors: read once a second, as AMD's xbtest does (no refresh period is documented;
+     * docs/SOURCES-runtime.md); used when hwmon gives no update_interval.
+     */
     static final Duration DEFAULT_UPDATE_PERIOD = Duration.ofSeconds(1);
 
     private static final Pattern POWER_INPUT = Pattern.compile("power(\\d+)_input");

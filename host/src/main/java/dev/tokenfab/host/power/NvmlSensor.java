@@ -11,7 +11,7 @@ import java.util.List;
  * {@code nvmlDeviceGetTotalEnergyConsumption} (mJ since driver load, Volta and newer) and falls back
  * to sampling {@code nvmlDeviceGetPowerUsage} (mW), which the monitor integrates.
  *
- * <p>Caveats (Zeus, ZeusMonitor docstring; DESIGN.md): the counter reads 0 J over windows shorter
+ * <p>Caveats (Zeus, ZeusMonitor docstring; NVML API reference; docs/SOURCES-runtime.md): the counter reads 0 J over windows shorter
  * than its update period, which NVML does not document, so such windows are flagged too short;
  * {@code nvmlDeviceGetPowerUsage} is a ~1 s moving average on recent GPUs, so sampled power lags
  * short bursts. {@link #read} returns both power and counter energy where available.
@@ -24,7 +24,7 @@ public final class NvmlSensor implements PowerSensor {
      */
     static final Duration ENERGY_COUNTER_UPDATE_PERIOD = Duration.ofMillis(100);
 
-    /** nvmlDeviceGetPowerUsage is a 1 s average on recent GPUs (DESIGN.md, NVML facts). */
+    /** nvmlDeviceGetPowerUsage averages over 1 s on Ampere (except GA100) and newer (NVML API reference). */
     static final Duration POWER_USAGE_UPDATE_PERIOD = Duration.ofSeconds(1);
 
     private static final double JOULES_PER_MILLIJOULE = 1e-3;

@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class XrtBoardSensor implements PowerSensor {
 
-    /** Alveo CMC sensors refresh at about 1 Hz (DESIGN.md, facts about XRT power). */
+    /** Alveo CMC sensors: read once a second, as AMD's xbtest does (no period documented; docs/SOURCES-runtime.md). */
     static final Duration UPDATE_PERIOD = Duration.ofSeconds(1);
 
     /** The rails whose sum XRT reports as board power (XRT sensor_tree: 12v_pex + 12v_aux). */

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Production sources: {@link #xbutil} (AMD's XRT packages), or a caller that queries
  * {@code xrtDeviceGetInfo}/{@code xrt::device::get_info<electrical>} itself and hands over the
  * string. Debian's {@code xbutil} is a broken wrapper that prints nothing and still exits 0
- * (DESIGN.md); {@link #xbutil} therefore checks that a report was actually written.
+ * (its wrapper calls an unwrapped binary the package lacks: docs/EMULATION.md); {@link #xbutil} therefore checks that a report was actually written.
  */
 public interface XrtElectricalSource {
 

@@ -27,7 +27,7 @@ import java.util.Map;
  */
 public final class DeviceWeights implements AutoCloseable {
 
-    /** 64 MiB per write: far above the ~2 MB below which XRT transfers are inefficient (DESIGN.md). */
+    /** 64 MiB per write: far above the ~2 MB below which XRT transfers lose throughput (AMD UG1393; docs/SOURCES-runtime.md). */
     static final long UPLOAD_CHUNK_BYTES = 64L << 20;
 
     /**

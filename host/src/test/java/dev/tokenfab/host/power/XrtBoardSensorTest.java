@@ -43,7 +43,7 @@ class XrtBoardSensorTest {
 
     @Test
     void xbutilThatWritesNothingIsUnavailableLikeDebiansWrapper() {
-        // /bin/true exits 0 and writes nothing: exactly how Debian's broken xbutil behaves (DESIGN.md)
+        // /bin/true exits 0 and writes nothing: exactly how Debian's broken xbutil behaves (docs/EMULATION.md)
         Path fakeXbutil = Path.of("/bin/true");
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(fakeXbutil), "no /bin/true");
         PowerException e = assertThrows(PowerException.class,

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.synth;
 
-/** The three operator vocabularies real decoder exports come in (see DESIGN.md, "ONNX decoder exports"). */
+/** The three operator vocabularies real decoder exports come in (ONNX and ONNX Runtime operator docs: docs/SOURCES-runtime.md). */
 public enum SynthForm {
     /** standard ONNX ops of opset 17, decomposed as torch.onnx exports a Hugging Face model */
     RAW,
