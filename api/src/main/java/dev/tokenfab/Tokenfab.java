@@ -1,9 +1,9 @@
 package dev.tokenfab;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.error.CompileException;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.QuantSpec;
 import dev.tokenfab.compiler.synth.SynthSpec;

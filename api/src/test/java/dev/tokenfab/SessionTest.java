@@ -140,13 +140,13 @@ class SessionTest {
 
     @Test
     void compileRefusesAMissingModelAndABadGroupSize() throws Exception {
-        var missing = assertThrows(dev.tokenfab.compiler.CompileException.class,
+        var missing = assertThrows(dev.tokenfab.compiler.error.CompileException.class,
                 () -> Tokenfab.compile(dir.resolve("absent.onnx"), dir.resolve("absent.tfpkg"), CompileSettings.defaults()));
         assertEquals(FormatException.ErrorCode.FILE_NOT_FOUND, missing.code());
         assertTrue(missing.getMessage().contains("absent.onnx"), missing.getMessage());
 
         Path onnx = dir.resolve("llama-demo.onnx");
-        var badGroup = assertThrows(dev.tokenfab.compiler.CompileException.class, () -> Tokenfab.compile(onnx, dir.resolve("g48.tfpkg"),
+        var badGroup = assertThrows(dev.tokenfab.compiler.error.CompileException.class, () -> Tokenfab.compile(onnx, dir.resolve("g48.tfpkg"),
                 CompileSettings.defaults().withInt4(48, false, dev.tokenfab.format.quant.Int4Method.RTN)));
         assertEquals(FormatException.ErrorCode.BAD_OPTION, badGroup.code());
         assertFalse(Files.exists(dir.resolve("g48.tfpkg")), "a failed compile leaves nothing behind");

@@ -1,5 +1,8 @@
 package dev.tokenfab.compiler;
 
+import dev.tokenfab.compiler.build.CompileOptions;
+import dev.tokenfab.compiler.build.ModelImporter;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildConfig;
 import dev.tokenfab.compiler.build.BuildDriver;
 import dev.tokenfab.compiler.build.BuildModel;

@@ -1,5 +1,7 @@
 package dev.tokenfab.compiler;
 
+import dev.tokenfab.compiler.build.CompileOptions;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.quant.Int4Method;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

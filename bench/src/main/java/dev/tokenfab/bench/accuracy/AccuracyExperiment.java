@@ -4,13 +4,12 @@ import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.compiler.accuracy.AccuracyEvaluator;
 import dev.tokenfab.compiler.accuracy.AccuracyReport;
 import dev.tokenfab.compiler.accuracy.ReportSpec;
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.error.CompileException;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.pkg.Manifest;
-import dev.tokenfab.compiler.write.PackageWriter;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SynthesizedModel;
@@ -109,6 +108,10 @@ public final class AccuracyExperiment {
         SynthSpec plain = bigSpec().toBuilder().outlierChannels(0).build();
         System.out.print(table(plain, BIG_ACTIVATION_OUTLIERS, run(plain, BIG_ACTIVATION_OUTLIERS, 128, methods, ReportSpec.defaults(),
                 Files.createDirectories(work.resolve("a")))));
-        if (args.length == 0) PackageWriter.deleteTree(work);
+        if (args.length == 0) {
+            try (var paths = Files.walk(work)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
     }
 }

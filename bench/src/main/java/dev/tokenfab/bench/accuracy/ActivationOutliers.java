@@ -3,7 +3,7 @@ package dev.tokenfab.bench.accuracy;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.tokenfab.bench.jmh;
 
 import dev.tokenfab.format.quant.Int4Method;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenfab.bench.BenchException;
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.compiler.synth.SynthSpec;
 import dev.tokenfab.compiler.synth.SyntheticDecoderWriter;
 import dev.tokenfab.format.card.CardEstimate;

@@ -6,9 +6,9 @@ import dev.tokenfab.format.quant.QuantScheme;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.format.pkg.Manifest;

@@ -4,7 +4,7 @@ import dev.tokenfab.format.quant.QuantScheme;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.synth.SharedModels;
 import dev.tokenfab.format.plan.Platform;

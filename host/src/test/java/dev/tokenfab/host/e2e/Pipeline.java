@@ -1,9 +1,9 @@
 package dev.tokenfab.host.e2e;
 
 import dev.tokenfab.format.quant.QuantScheme;
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.plan.Platform;
 import java.nio.file.Path;

@@ -2,11 +2,11 @@ package dev.tokenfab.compiler.accuracy;
 
 import dev.tokenfab.format.quant.QuantScheme;
 import dev.tokenfab.compiler.quant.Calibration;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.PackageJson;
-import dev.tokenfab.compiler.write.PackageWriter;
+import dev.tokenfab.format.pkg.PackageLayout;
 import dev.tokenfab.compiler.quant.QuantReport;
 import dev.tokenfab.compiler.reference.GreedyResult;
 import dev.tokenfab.compiler.reference.Margins;
@@ -134,7 +134,7 @@ public final class AccuracyEvaluator {
 
     /** Writes {@code reports/accuracy.json} and {@code reports/accuracy.txt} into {@code packageDir}. */
     public static void write(AccuracyReport report, Path packageDir) throws CompileException {
-        Path dir = packageDir.resolve(PackageWriter.REPORTS_DIR);
+        Path dir = packageDir.resolve(PackageLayout.REPORTS_DIR);
         Path json = dir.resolve(JSON);
         try {
             Files.createDirectories(dir);
@@ -147,7 +147,7 @@ public final class AccuracyEvaluator {
 
     /** Reads {@code reports/accuracy.json} back. */
     public static AccuracyReport read(Path packageDir) throws CompileException {
-        Path json = packageDir.resolve(PackageWriter.REPORTS_DIR).resolve(JSON);
+        Path json = packageDir.resolve(PackageLayout.REPORTS_DIR).resolve(JSON);
         try {
             return PackageJson.mapper().readValue(json.toFile(), AccuracyReport.class);
         } catch (IOException e) {
@@ -217,8 +217,8 @@ public final class AccuracyEvaluator {
     }
 
     private static Manifest readManifest(Path dir) throws CompileException {
-        Path p = dir.resolve(PackageWriter.MANIFEST);
-        if (!Files.isRegularFile(p)) throw new CompileException(CompileException.ErrorCode.FILE_NOT_FOUND, "package " + dir + " has no " + PackageWriter.MANIFEST);
+        Path p = dir.resolve(PackageLayout.MANIFEST);
+        if (!Files.isRegularFile(p)) throw new CompileException(CompileException.ErrorCode.FILE_NOT_FOUND, "package " + dir + " has no " + PackageLayout.MANIFEST);
         try {
             return PackageJson.mapper().readValue(p.toFile(), Manifest.class);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.accuracy;
 
+import dev.tokenfab.compiler.quant.Calibration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,17 +48,7 @@ public record ReportSpec(List<long[]> prompts, int steps) {
      * {@code length} ids from a 64-bit LCG (Knuth MMIX constants) seeded apart from anything else here.
      */
     public static List<long[]> calibrationPrompts(int vocab, int count, int length) {
-        long state = 0x7f4a7c15L;
-        List<long[]> out = new ArrayList<>(count);
-        for (int p = 0; p < count; p++) {
-            long[] ids = new long[length];
-            for (int i = 0; i < length; i++) {
-                state = state * 6364136223846793005L + 1442695040888963407L;
-                ids[i] = Long.remainderUnsigned(state >>> 17, vocab);
-            }
-            out.add(ids);
-        }
-        return out;
+        return Calibration.prompts(vocab, count, length);
     }
 
     /** Parses "1,2,3,4;5,6,7": prompts separated by ';', ids by ','. */

@@ -1,6 +1,5 @@
 package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileOptions;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.accuracy.ReportSpec;
 import java.nio.file.Path;

@@ -1,11 +1,10 @@
 package dev.tokenfab.compiler.build;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.PlannedModel;
 import dev.tokenfab.compiler.build.BuildModel.QuantizedIr;
 import dev.tokenfab.compiler.build.BuildModel.WrittenPackage;
-import dev.tokenfab.compiler.build.steps.Step;
 import dev.tokenfab.compiler.quant.QuantReport;
 import dev.tokenfab.compiler.write.PackageWriter;
 import dev.tokenfab.format.FormatException.ErrorCode;

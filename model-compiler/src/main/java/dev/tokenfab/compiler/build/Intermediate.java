@@ -1,7 +1,6 @@
 package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.PlannedModel;
 import dev.tokenfab.compiler.build.BuildModel.QuantizedIr;
 import dev.tokenfab.compiler.ir.DecoderModel;

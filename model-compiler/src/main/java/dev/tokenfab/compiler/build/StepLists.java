@@ -1,20 +1,6 @@
 package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.build.steps.AccuracyStep;
-import dev.tokenfab.compiler.build.steps.CalibrateStep;
-import dev.tokenfab.compiler.build.steps.ExtractDecoderStep;
-import dev.tokenfab.compiler.build.steps.GraphPassesStep;
-import dev.tokenfab.compiler.build.steps.ImportStep;
-import dev.tokenfab.compiler.build.steps.PlanStep;
-import dev.tokenfab.compiler.build.steps.QuantizeStep;
-import dev.tokenfab.compiler.build.steps.ReadOnnxStep;
-import dev.tokenfab.compiler.build.steps.Step;
-import dev.tokenfab.compiler.build.steps.ValidateStep;
-import dev.tokenfab.compiler.build.steps.VerifyImportStep;
-import dev.tokenfab.compiler.build.steps.VerifyPackageStep;
-import dev.tokenfab.compiler.build.steps.WritePackageStep;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,17 +3,17 @@ package dev.tokenfab.compiler.cli;
 import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.quant.QuantScheme;
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileOptions;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.error.CompileException;
+import dev.tokenfab.compiler.build.CompileOptions;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.compiler.build.BuildConfig;
 import dev.tokenfab.compiler.build.BuildDriver;
 import dev.tokenfab.compiler.build.BuildModel;
 import dev.tokenfab.compiler.build.Intermediate;
 import dev.tokenfab.compiler.build.StepLists;
-import dev.tokenfab.compiler.build.steps.Step;
+import dev.tokenfab.compiler.build.Step;
 import dev.tokenfab.format.pkg.Manifest;
-import dev.tokenfab.compiler.write.PackageWriter;
+import dev.tokenfab.format.pkg.PackageLayout;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
 import dev.tokenfab.compiler.quant.CalibrationStats;
@@ -209,7 +209,7 @@ public final class CompileCommand implements Callable<Integer> {
     }
 
     /** Package-relative path of the accuracy table that --report writes. */
-    static final String ACCURACY_TABLE = PackageWriter.REPORTS_DIR + "/" + AccuracyEvaluator.TEXT;
+    static final String ACCURACY_TABLE = PackageLayout.REPORTS_DIR + "/" + AccuracyEvaluator.TEXT;
 
     private void printAccuracyTable(Path pkg, PrintWriter out) throws CompileException {
         Path table = pkg.resolve(ACCURACY_TABLE);

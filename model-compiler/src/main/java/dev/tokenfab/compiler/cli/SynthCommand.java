@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.cli;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.ElementType;
 import dev.tokenfab.compiler.synth.SynthForm;

@@ -3,7 +3,7 @@ package dev.tokenfab.compiler.plan;
 import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.model.TensorNames;

@@ -2,10 +2,10 @@ package dev.tokenfab.compiler.quant;
 
 import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.format.quant.QuantScheme;
-import dev.tokenfab.compiler.accuracy.ReportSpec;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.reference.ReferenceDecoder;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -48,7 +48,7 @@ public final class Calibration {
 
     /**
      * The compiler's automatic calibration for {@code spec}: AWQ gets mean |x|, GPTQ also E[x x^T], from
-     * {@link ReportSpec#calibrationPrompts} of the model's vocabulary; nothing (with a note) when the model
+     * {@link #prompts} of the model's vocabulary; nothing (with a note) when the model
      * exceeds {@link #MAX_PARAMETERS}.
      */
     public static Result forCompile(DecoderModel model, QuantSpec spec) {
@@ -59,7 +59,7 @@ public final class Calibration {
         }
         int ctx = model.config().maxContextTokens();
         boolean gptq = spec.int4Method() == Int4Method.GPTQ;
-        List<long[]> prompts = ReportSpec.calibrationPrompts(model.config().vocabSize(), gptq ? GPTQ_PROMPTS : DEFAULT_PROMPTS,
+        List<long[]> prompts = prompts(model.config().vocabSize(), gptq ? GPTQ_PROMPTS : DEFAULT_PROMPTS,
                 Math.min(gptq ? GPTQ_PROMPT_TOKENS : DEFAULT_PROMPT_TOKENS, ctx));
         return collect(model, prompts, gptq);
     }
@@ -163,5 +163,20 @@ public final class Calibration {
             for (int i = 0; i < h.length; i++) h[i] = (float) (sumOuter[i] / count);
             return h;
         }
+    }
+
+    /** Deterministic pseudo-random prompts of {@code length} ids below {@code vocab} (a 64-bit LCG with Knuth's MMIX constants, so every compile calibrates alike). */
+    public static List<long[]> prompts(int vocab, int count, int length) {
+        long state = 0x7f4a7c15L;
+        List<long[]> out = new ArrayList<>(count);
+        for (int p = 0; p < count; p++) {
+            long[] ids = new long[length];
+            for (int i = 0; i < length; i++) {
+                state = state * 6364136223846793005L + 1442695040888963407L;
+                ids[i] = Long.remainderUnsigned(state >>> 17, vocab);
+            }
+            out.add(ids);
+        }
+        return out;
     }
 }

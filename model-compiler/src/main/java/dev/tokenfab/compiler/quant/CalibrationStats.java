@@ -3,7 +3,7 @@ package dev.tokenfab.compiler.quant;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.tokenfab.compiler.quant;
 
 import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.format.quant.QuantScheme;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.format.model.TensorNames;

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.reference;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.format.pkg.Manifest;

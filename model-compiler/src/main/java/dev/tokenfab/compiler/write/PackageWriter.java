@@ -3,7 +3,7 @@ package dev.tokenfab.compiler.write;
 import dev.tokenfab.format.pkg.PackageLayout;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.PackageJson;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.format.plan.DataflowPlan;

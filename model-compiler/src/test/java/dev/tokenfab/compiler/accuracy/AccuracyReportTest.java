@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.error.CompileException;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.compiler.quant.CalibrationStats;

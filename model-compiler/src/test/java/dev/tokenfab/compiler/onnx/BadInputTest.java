@@ -1,13 +1,13 @@
 package dev.tokenfab.compiler.onnx;
 
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.compiler.onnx.toy.ProtoBuilder;
 import dev.tokenfab.compiler.onnx.toy.ToyLlama;

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import static dev.tokenfab.compiler.onnx.toy.ToyFusedLlama.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

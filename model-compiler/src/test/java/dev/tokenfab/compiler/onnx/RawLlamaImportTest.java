@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.onnx;
 
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -119,7 +119,7 @@ class RawLlamaImportTest {
     void runTimeCosSinWithoutAnyContextLengthIsRefused() throws Exception {
         Path onnx = dir.resolve("model.onnx");
         ProtoBuilder.write(new ToyLlama(ToyLlama.DEFAULT, true).build(), onnx, null, 0);
-        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tokenfab.compiler.CompileException.class, () -> ModelImporter.onnx().importModel(onnx));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.tokenfab.compiler.error.CompileException.class, () -> ModelImporter.onnx().importModel(onnx));
         assertEquals(dev.tokenfab.format.FormatException.ErrorCode.UNSUPPORTED_MODEL, e.code());
         assertTrue(e.getMessage().contains("maximum context"), e.getMessage());
     }

@@ -2,7 +2,7 @@ package dev.tokenfab.compiler.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.compiler.quant.TestModels;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.format.pkg.Manifest;

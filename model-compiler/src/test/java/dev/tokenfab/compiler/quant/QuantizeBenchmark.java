@@ -1,7 +1,7 @@
 package dev.tokenfab.compiler.quant;
 
 import dev.tokenfab.format.quant.Int4Method;
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;

@@ -4,9 +4,9 @@ import dev.tokenfab.format.quant.QuantScheme;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.CompileOptions;
+import dev.tokenfab.compiler.build.CompileOptions;
 import dev.tokenfab.compiler.Compiler;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.ModelPackage;
 import dev.tokenfab.format.pkg.PackageReader;

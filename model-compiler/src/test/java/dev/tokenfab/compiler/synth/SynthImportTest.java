@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.ir.ElementType;
-import dev.tokenfab.compiler.ModelImporter;
+import dev.tokenfab.compiler.build.ModelImporter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

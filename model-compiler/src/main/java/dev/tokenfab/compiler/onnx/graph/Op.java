@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.onnx.graph;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.onnx.pass;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.onnx.graph.Attribute;
 import dev.tokenfab.compiler.onnx.graph.DataType;
 import dev.tokenfab.compiler.onnx.graph.Graph;

@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.onnx.pass;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.onnx.graph.Graph;
 import dev.tokenfab.compiler.onnx.graph.Node;
 import dev.tokenfab.compiler.onnx.graph.Tensor;

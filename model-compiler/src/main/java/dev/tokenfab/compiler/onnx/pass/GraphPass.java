@@ -1,6 +1,6 @@
 package dev.tokenfab.compiler.onnx.pass;
 
-import dev.tokenfab.compiler.CompileException;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.onnx.graph.Graph;
 
 /** One named import step: takes a graph snapshot, returns a new one. Implementations are small final classes. */

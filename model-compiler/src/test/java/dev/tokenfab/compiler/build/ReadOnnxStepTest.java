@@ -1,14 +1,12 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.build.BuildContext;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.OnnxGraph;
 import dev.tokenfab.compiler.build.BuildModel.OnnxSource;
-import dev.tokenfab.compiler.build.StepResult;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

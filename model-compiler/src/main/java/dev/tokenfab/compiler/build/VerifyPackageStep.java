@@ -1,10 +1,6 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.build.BuildContext;
 import dev.tokenfab.compiler.build.BuildModel.WrittenPackage;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
-import dev.tokenfab.compiler.build.Verification;
 import dev.tokenfab.compiler.quant.PackedTensor;
 import dev.tokenfab.format.FormatException;
 import dev.tokenfab.format.FormatException.ErrorCode;

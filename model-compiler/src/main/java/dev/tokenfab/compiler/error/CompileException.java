@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler;
+package dev.tokenfab.compiler.error;
 
 import dev.tokenfab.format.FormatException;
 import java.nio.file.Path;

@@ -1,12 +1,10 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tokenfab.compiler.build.BuildContext;
 import dev.tokenfab.compiler.build.BuildModel.DecoderIr;
 import dev.tokenfab.compiler.build.BuildModel.OnnxGraph;
 import dev.tokenfab.compiler.build.BuildModel.OnnxSource;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.ir.ModelValidator;
 import dev.tokenfab.format.model.DecoderConfig;
 import java.nio.file.Path;

@@ -1,12 +1,10 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.build.BuildContext;
 import dev.tokenfab.compiler.build.BuildModel.OnnxGraph;
 import dev.tokenfab.compiler.build.BuildModel.OnnxSource;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.onnx.pass.GraphPass;
 import java.nio.file.Path;
 import java.util.List;

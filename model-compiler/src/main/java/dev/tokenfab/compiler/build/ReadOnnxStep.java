@@ -1,11 +1,8 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.build.BuildContext;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.OnnxGraph;
 import dev.tokenfab.compiler.build.BuildModel.OnnxSource;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.onnx.ModelFolder;
 import dev.tokenfab.compiler.onnx.OnnxReader;
 import dev.tokenfab.compiler.onnx.graph.Graph;

@@ -1,4 +1,4 @@
-package dev.tokenfab.compiler;
+package dev.tokenfab.compiler.build;
 
 import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.format.quant.KvCacheDtype;

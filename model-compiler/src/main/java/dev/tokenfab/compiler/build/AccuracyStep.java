@@ -1,12 +1,7 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.build.BuildConfig;
-import dev.tokenfab.compiler.build.BuildContext;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.WrittenPackage;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
-import dev.tokenfab.compiler.build.Verification;
 import dev.tokenfab.compiler.accuracy.AccuracyEvaluator;
 import dev.tokenfab.compiler.accuracy.AccuracyReport;
 import dev.tokenfab.format.FormatException.ErrorCode;

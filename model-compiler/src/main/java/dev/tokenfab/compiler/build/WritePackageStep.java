@@ -1,12 +1,8 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.build.BuildContext;
-import dev.tokenfab.compiler.build.BuildDriver;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.PlannedModel;
 import dev.tokenfab.compiler.build.BuildModel.WrittenPackage;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.write.PackageInput;
 import dev.tokenfab.compiler.write.PackageWriter;
 import dev.tokenfab.format.FormatException.ErrorCode;

@@ -1,17 +1,13 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileOptions;
-import dev.tokenfab.compiler.build.BuildConfig;
-import dev.tokenfab.compiler.build.BuildContext;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.PlannedModel;
 import dev.tokenfab.compiler.build.BuildModel.WrittenPackage;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.format.pkg.PackageLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,7 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.build.BuildContext;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.OnnxGraph;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.onnx.graph.Graph;
 import dev.tokenfab.compiler.onnx.pass.CheckOpSet;
 import dev.tokenfab.compiler.onnx.pass.DecomposeContribOps;

@@ -1,11 +1,9 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.build.BuildContext;
 import dev.tokenfab.compiler.build.BuildModel.WrittenPackage;
-import dev.tokenfab.compiler.build.Verification;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import dev.tokenfab.format.pkg.PackageLayout;
 import java.nio.channels.FileChannel;

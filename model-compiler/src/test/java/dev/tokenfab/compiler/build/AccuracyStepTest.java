@@ -1,12 +1,9 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.CompileOptions;
-import dev.tokenfab.compiler.build.BuildConfig;
-import dev.tokenfab.compiler.build.Verification;
 import dev.tokenfab.compiler.accuracy.AccuracyReport;
 import dev.tokenfab.compiler.accuracy.ReportSpec;
 import java.nio.file.Path;

@@ -1,9 +1,6 @@
-package dev.tokenfab.compiler;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.build.BuildConfig;
-import dev.tokenfab.compiler.build.BuildDriver;
-import dev.tokenfab.compiler.build.BuildModel;
-import dev.tokenfab.compiler.build.StepLists;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import java.nio.file.Path;
 

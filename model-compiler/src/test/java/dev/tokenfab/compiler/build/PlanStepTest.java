@@ -1,12 +1,9 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.build.BuildContext;
 import dev.tokenfab.compiler.build.BuildModel.PlannedModel;
-import dev.tokenfab.compiler.build.StepResult;
-import dev.tokenfab.compiler.build.Verification;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
 import java.nio.file.Path;

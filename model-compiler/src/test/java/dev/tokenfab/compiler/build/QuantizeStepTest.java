@@ -1,12 +1,9 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.build.BuildContext;
 import dev.tokenfab.compiler.build.BuildModel.QuantizedIr;
-import dev.tokenfab.compiler.build.StepResult;
-import dev.tokenfab.compiler.build.Verification;
 import dev.tokenfab.compiler.quant.QuantReport;
 import dev.tokenfab.format.FormatException.ErrorCode;
 import java.nio.file.Path;

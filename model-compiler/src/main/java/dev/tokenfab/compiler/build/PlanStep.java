@@ -1,13 +1,8 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.CompileOptions;
-import dev.tokenfab.compiler.build.BuildContext;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.PlannedModel;
 import dev.tokenfab.compiler.build.BuildModel.QuantizedIr;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
-import dev.tokenfab.compiler.build.Verification;
 import dev.tokenfab.compiler.plan.DataflowPlanner;
 import dev.tokenfab.compiler.plan.PackedShape;
 import dev.tokenfab.compiler.plan.PlanOptions;

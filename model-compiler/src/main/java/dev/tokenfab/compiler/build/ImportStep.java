@@ -1,12 +1,8 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.ModelImporter;
-import dev.tokenfab.compiler.build.BuildContext;
+import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.DecoderIr;
 import dev.tokenfab.compiler.build.BuildModel.OnnxSource;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import java.util.Objects;
 

@@ -1,11 +1,10 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.tokenfab.compiler.build.BuildModel.DecoderIr;
 import dev.tokenfab.compiler.build.BuildModel.OnnxSource;
-import dev.tokenfab.compiler.build.StepResult;
 import dev.tokenfab.compiler.ir.DecoderModel;
 import dev.tokenfab.compiler.quant.TestModels;
 import java.nio.file.Path;

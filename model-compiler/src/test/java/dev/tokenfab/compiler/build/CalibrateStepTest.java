@@ -1,10 +1,8 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenfab.compiler.CompileOptions;
-import dev.tokenfab.compiler.build.BuildConfig;
 import dev.tokenfab.compiler.build.BuildModel.DecoderIr;
 import dev.tokenfab.compiler.quant.CalibrationStats;
 import dev.tokenfab.format.quant.Int4Method;

@@ -1,11 +1,6 @@
-package dev.tokenfab.compiler.build.steps;
+package dev.tokenfab.compiler.build;
 
-import dev.tokenfab.compiler.CompileException;
-import dev.tokenfab.compiler.build.BuildConfig;
-import dev.tokenfab.compiler.build.BuildContext;
-import dev.tokenfab.compiler.build.BuildModel;
-import dev.tokenfab.compiler.build.Phase;
-import dev.tokenfab.compiler.build.StepResult;
+import dev.tokenfab.compiler.error.CompileException;
 
 /**
  * One named build step (FINN's {@code step_*} functions): takes the model at one stage and the build's
