@@ -1,5 +1,6 @@
 package dev.tokenfab.cli.arch;
 
+import dev.tokenfab.format.plan.Part;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -167,12 +168,8 @@ final class Layering {
     static final String CALIBRATION = ROOT + ".compiler.quant.Calibration";
 
     static final Map<String, String> KNOWN = Map.ofEntries(
-            Map.entry("compiler.plan -> compiler.quant",
-                    "PackedShape sizes tensors from QuantizedModel/PackedTensor; the planner should take shapes"),
             Map.entry("bitstreams.xclbin -> bitstreams",
                     "XclbinWriter takes the root package's BankMap while EmulationXclbins uses xclbin (cycle)"),
-            Map.entry("format.plan -> format.pkg",
-                    "DataflowPlan.ShardPlacement holds Manifest.Part while pkg reads the plan (cycle)"),
             Map.entry("host.device.xrt -> host.device",
                     "the XRT binding throws the SPI's DeviceException while XrtDevice uses the binding (cycle)"));
 

@@ -1,5 +1,6 @@
 package dev.tokenfab.host.runtime;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.model.TensorNames;
 import dev.tokenfab.format.pkg.Manifest;
@@ -46,7 +47,7 @@ public final class DeviceWeights implements AutoCloseable {
     }
 
     /** Where one shard's bytes are (the manifest's row shard, or the whole tensor for an unsharded manifest entry). */
-    record ShardPlacement(int rowStart, int rows, int bank, String file, Map<String, Manifest.Part> parts) {}
+    record ShardPlacement(int rowStart, int rows, int bank, String file, Map<String, Part> parts) {}
 
     /** The manifest's placement of a tensor's rows: the one place that knows the manifest's tensor shape. */
     static List<ShardPlacement> placements(Manifest.Tensor t) {
@@ -64,7 +65,7 @@ public final class DeviceWeights implements AutoCloseable {
     /** Where a tensor part's bytes are on the device: {@code slot} is the streaming slot of a layer tensor (ignored when resident). */
     @FunctionalInterface
     interface PartResolver {
-        KernelArg resolve(int slot, ShardPlacement sp, Manifest.Part part);
+        KernelArg resolve(int slot, ShardPlacement sp, Part part);
     }
 
     private final Manifest manifest;
@@ -158,7 +159,7 @@ public final class DeviceWeights implements AutoCloseable {
         for (Manifest.Tensor t : manifest.tensors()) {
             for (ShardPlacement sp : placements(t)) {
                 bankByFile.putIfAbsent(sp.file(), sp.bank());
-                for (Manifest.Part p : sp.parts().values()) extentByFile.merge(sp.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
+                for (Part p : sp.parts().values()) extentByFile.merge(sp.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
             }
         }
         Map<Integer, Long> out = new java.util.TreeMap<>();
@@ -241,7 +242,7 @@ public final class DeviceWeights implements AutoCloseable {
                     throw new IllegalArgumentException("manifest: tensor " + t.name() + " in " + sp.file() + " says bank "
                             + sp.bank() + " but other tensors of that file say bank " + prev);
                 }
-                for (Manifest.Part p : sp.parts().values()) extentByFile.merge(sp.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
+                for (Part p : sp.parts().values()) extentByFile.merge(sp.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
             }
         }
         Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
@@ -288,7 +289,7 @@ public final class DeviceWeights implements AutoCloseable {
     }
 
     private KernelArg arg(ShardPlacement sp, String tensor, String part, int slot) {
-        Manifest.Part p = sp.parts().get(part);
+        Part p = sp.parts().get(part);
         if (p == null) throw new IllegalArgumentException("tensor " + tensor + " (rows from " + sp.rowStart() + ") has no part " + part);
         return resolver.resolve(slot, sp, p);
     }

@@ -1,5 +1,6 @@
 package dev.tokenfab.host.runtime;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.host.device.Device;
 import dev.tokenfab.host.device.DeviceBuffer;
@@ -74,7 +75,7 @@ public final class LayerStreamer implements AutoCloseable {
             for (Manifest.Tensor t : manifest.tensors()) {
                 int layer = layerOf.getOrDefault(t.name(), -1);
                 for (DeviceWeights.ShardPlacement sp : DeviceWeights.placements(t)) {
-                    for (Manifest.Part p : sp.parts().values()) {
+                    for (Part p : sp.parts().values()) {
                         extents.merge(sp.file(), p.offsetBytes() + p.sizeBytes(), Math::max);
                         String key = sp.file() + "@" + p.offsetBytes();
                         if (rel.containsKey(key)) continue;

@@ -1,5 +1,6 @@
 package dev.tokenfab.host.device;
 
+import dev.tokenfab.format.plan.Part;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.*;
@@ -228,7 +229,7 @@ class XrtDeviceTest {
 
     @Test
     void packageForAnotherPlatformOrBankIsRefused() throws Exception {
-        var data = Map.of("data", new dev.tokenfab.format.pkg.Manifest.Part(0, 1024));
+        var data = Map.of("data", new dev.tokenfab.format.plan.Part(0, 1024));
         java.util.function.IntFunction<dev.tokenfab.format.pkg.Manifest> pkgWithBank = bank -> new dev.tokenfab.format.pkg.Manifest(
                 dev.tokenfab.format.pkg.Manifest.FORMAT_VERSION, "test", null, null, "U250",
                 List.of(new dev.tokenfab.format.pkg.Manifest.Tensor("layers.0.wq", dev.tokenfab.format.quant.PackedFormat.Q8_CHANNEL, 64, 16, 0, false,

@@ -1,5 +1,6 @@
 package dev.tokenfab.host.runtime;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.quant.QuantScheme;
 import dev.tokenfab.format.model.DecoderConfig;
@@ -93,7 +94,7 @@ public final class TestPackages {
                 int r0 = starts[si], r1 = si + 1 < starts.length ? starts[si + 1] : sp.rows();
                 float[] part = java.util.Arrays.copyOfRange(w, r0 * sp.cols(), r1 * sp.cols());
                 int bank = nextBank[0]++ % 4;
-                Map<String, Manifest.Part> parts = pack(banks.computeIfAbsent(bank, b -> new ByteArrayOut()), fmt, part, r1 - r0, sp.cols(), group);
+                Map<String, Part> parts = pack(banks.computeIfAbsent(bank, b -> new ByteArrayOut()), fmt, part, r1 - r0, sp.cols(), group);
                 shards.add(new Manifest.Shard(r0, r1 - r0, bank, bankFile(bank), parts));
             }
             tensors.add(new Manifest.Tensor(sp.name(), fmt, sp.rows(), sp.cols(), group, false, List.copyOf(shards)));
@@ -115,8 +116,8 @@ public final class TestPackages {
     }
 
     /** Packs [rows][cols] floats in {@code fmt} (plain textbook quantization) and appends the parts. */
-    private static Map<String, Manifest.Part> pack(ByteArrayOut out, PackedFormat fmt, float[] w, int rows, int cols, int group) {
-        Map<String, Manifest.Part> parts = new LinkedHashMap<>();
+    private static Map<String, Part> pack(ByteArrayOut out, PackedFormat fmt, float[] w, int rows, int cols, int group) {
+        Map<String, Part> parts = new LinkedHashMap<>();
         record Spec(int rows, int cols) {}
         Spec sp = new Spec(rows, cols);
         {
@@ -177,11 +178,11 @@ public final class TestPackages {
     private static final class ByteArrayOut {
         private final java.io.ByteArrayOutputStream os = new java.io.ByteArrayOutputStream();
 
-        Manifest.Part append(byte[] b) {
+        Part append(byte[] b) {
             while (os.size() % Manifest.PART_ALIGNMENT_BYTES != 0) os.write(0);
             long off = os.size();
             os.writeBytes(b);
-            return new Manifest.Part(off, b.length);
+            return new Part(off, b.length);
         }
 
         byte[] bytes() { return os.toByteArray(); }

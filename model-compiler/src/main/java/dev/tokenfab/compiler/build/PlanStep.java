@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.build;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.compiler.build.BuildModel.PlannedModel;
 import dev.tokenfab.compiler.build.BuildModel.QuantizedIr;
@@ -9,7 +10,6 @@ import dev.tokenfab.compiler.plan.PlanOptions;
 import dev.tokenfab.compiler.quant.PackedTensor;
 import dev.tokenfab.compiler.quant.QuantizedModel;
 import dev.tokenfab.format.FormatException.ErrorCode;
-import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
 import java.util.HashSet;
@@ -41,7 +41,7 @@ public final class PlanStep implements Step<QuantizedIr, PlannedModel> {
         CompileOptions o = context.config().options();
         QuantizedModel q = model.quantized();
         int ctx = o.contextTokens() > 0 ? o.contextTokens() : PlanOptions.defaults(q.config().maxContextTokens()).contextTokens();
-        DataflowPlan plan = DataflowPlanner.plan(q.config(), PackedShape.of(q), o.platform(), new PlanOptions(o.kvCache(), ctx, o.maxBatch()));
+        DataflowPlan plan = DataflowPlanner.plan(q.config(), shapes(q), o.platform(), new PlanOptions(o.kvCache(), ctx, o.maxBatch()));
         return StepResult.verified(new PlannedModel(q, plan), new Report(plan.estimateModeled(), plan.banks(), plan.kernels()), verify(q, plan, o.platform()));
     }
 
@@ -63,7 +63,7 @@ public final class PlanStep implements Step<QuantizedIr, PlannedModel> {
                     return fail(p.tensor() + ": bank " + s.bank() + " outside " + platform + "'s " + platform.memoryBanks());
                 }
                 long bankBytes = platform.bankBytes(s.bank());
-                for (Map.Entry<String, Manifest.Part> e : s.parts().entrySet()) {
+                for (Map.Entry<String, Part> e : s.parts().entrySet()) {
                     long end = e.getValue().offsetBytes() + e.getValue().sizeBytes();
                     if (end > bankBytes) return fail(p.tensor() + " part " + e.getKey() + " ends at byte " + end + " of bank " + s.bank()
                             + " (" + bankBytes + " bytes)");
@@ -84,5 +84,12 @@ public final class PlanStep implements Step<QuantizedIr, PlannedModel> {
 
     private static Verification fail(String detail) {
         return Verification.fail(CHECK, detail, ErrorCode.UNSUPPORTED_MODEL);
+    }
+
+    /** The planner's view of every packed tensor: format and geometry, no bytes. */
+    static java.util.List<PackedShape> shapes(QuantizedModel m) {
+        return m.tensors().values().stream()
+                .map(t -> new PackedShape(t.name(), t.format(), t.rows(), t.cols(), t.groupSize(), t.zeroPoints()))
+                .toList();
     }
 }

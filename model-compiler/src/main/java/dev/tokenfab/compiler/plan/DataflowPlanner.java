@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.plan;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.Platform;
@@ -117,10 +118,10 @@ public final class DataflowPlanner {
             for (int i = 0; i < shards; i++) {
                 int rows = base + (i < extra ? 1 : 0);
                 int bank = order.get(i);
-                Map<String, Manifest.Part> parts = new LinkedHashMap<>();
+                Map<String, Part> parts = new LinkedHashMap<>();
                 for (String part : t.format().partNames(t.zeroPoints())) {
                     long size = t.format().partBytes(part, rows, t.cols(), t.groupSize());
-                    parts.put(part, new Manifest.Part(used[bank], size));
+                    parts.put(part, new Part(used[bank], size));
                     used[bank] = align(used[bank] + size);
                 }
                 checkFits(platform, bank, used[bank], "tensor " + t.name(), used);

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.reference;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.compiler.error.CompileException;
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.model.TensorNames;
@@ -262,7 +263,7 @@ public final class ReferenceDecoder {
     }
 
     /** Rows [rowStart, rowStart + rows) of a tensor in one bank file. */
-    record Shard(int rowStart, int rows, String file, Map<String, Manifest.Part> parts) {}
+    record Shard(int rowStart, int rows, String file, Map<String, Part> parts) {}
 
     /** The manifest's row shards of a tensor: the one place that knows the manifest's tensor shape. */
     static java.util.List<Shard> shards(Manifest.Tensor t) {
@@ -289,7 +290,7 @@ public final class ReferenceDecoder {
     }
 
     private static MemorySegment slice(Manifest.Tensor t, Shard sh, String part, MemorySegment file, long expectedBytes) throws CompileException {
-        Manifest.Part p = sh.parts().get(part);
+        Part p = sh.parts().get(part);
         if (p == null) throw new CompileException(CompileException.ErrorCode.PACKAGE_CORRUPT, sh.file() + ": tensor " + t.name() + " has no part " + part);
         if (p.sizeBytes() < expectedBytes || p.offsetBytes() < 0 || p.offsetBytes() + p.sizeBytes() > file.byteSize()) {
             throw new CompileException(CompileException.ErrorCode.PACKAGE_CORRUPT, sh.file() + ": tensor " + t.name() + " rows from " + sh.rowStart() + " part " + part

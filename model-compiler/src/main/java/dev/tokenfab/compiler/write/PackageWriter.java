@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.write;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.pkg.PackageLayout;
 import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.PackageJson;
@@ -133,7 +134,7 @@ public final class PackageWriter {
             }
             Map<String, MemorySegment> parts = t.parts();
             for (DataflowPlan.ShardPlacement s : p.shards()) {
-                for (Map.Entry<String, Manifest.Part> e : s.parts().entrySet()) {
+                for (Map.Entry<String, Part> e : s.parts().entrySet()) {
                     long start = p.format().partBytes(e.getKey(), s.rowStart(), p.cols(), p.groupSize());
                     MemorySegment src = parts.get(e.getKey()).asSlice(start, e.getValue().sizeBytes());
                     byBank.computeIfAbsent(s.bank(), b -> new ArrayList<>()).add(new Piece(e.getValue().offsetBytes(), src));

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.build;
 
+import dev.tokenfab.format.plan.Part;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,7 @@ class PlanStepTest {
             DataflowPlan.ShardPlacement s = t.shards().get(0);
             var parts = new java.util.LinkedHashMap<>(s.parts());
             var data = parts.get("data");
-            parts.put("data", new dev.tokenfab.format.pkg.Manifest.Part(platform.bankBytes(s.bank()), data.sizeBytes()));
+            parts.put("data", new dev.tokenfab.format.plan.Part(platform.bankBytes(s.bank()), data.sizeBytes()));
             List<DataflowPlan.ShardPlacement> shards = new ArrayList<>(t.shards());
             shards.set(0, new DataflowPlan.ShardPlacement(s.rowStart(), s.rows(), s.bank(), parts));
             moved.set(0, new DataflowPlan.TensorPlacement(t.tensor(), t.format(), t.rows(), t.cols(), t.groupSize(), t.zeroPoints(), shards));

@@ -1,5 +1,6 @@
 package dev.tokenfab.compiler.plan;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.card.CardModel;
 import dev.tokenfab.format.plan.DataflowPlan;
@@ -67,8 +68,8 @@ class DataflowPlannerTest {
             for (DataflowPlan.ShardPlacement s : t.shards()) {
                 assertEquals(next, s.rowStart(), t.tensor());
                 next += s.rows();
-                for (Map.Entry<String, Manifest.Part> e : s.parts().entrySet()) {
-                    Manifest.Part part = e.getValue();
+                for (Map.Entry<String, Part> e : s.parts().entrySet()) {
+                    Part part = e.getValue();
                     assertEquals(0, part.offsetBytes() % Manifest.PART_ALIGNMENT_BYTES, t.tensor() + " " + e.getKey());
                     assertEquals(t.format().partBytes(e.getKey(), s.rows(), t.cols(), t.groupSize()), part.sizeBytes());
                     assertTrue(part.offsetBytes() + part.sizeBytes() <= platform.bankBytes(s.bank()));

@@ -1,5 +1,6 @@
 package dev.tokenfab.format.pkg;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.quant.Int4Method;
 import dev.tokenfab.format.quant.KvCacheDtype;
 import dev.tokenfab.format.quant.PackedFormat;
@@ -58,8 +59,6 @@ public record Manifest(
     public record Quantization(QuantScheme scheme, int groupSize, boolean symmetric, Int4Method method,
                                KvCacheDtype kvCache, List<String> keptFp16) {}
 
-    /** One byte range inside a bank file. */
-    public record Part(long offsetBytes, long sizeBytes) {}
 
     /**
      * A contiguous range of a tensor's rows placed in one bank. Every format is row-major in all of

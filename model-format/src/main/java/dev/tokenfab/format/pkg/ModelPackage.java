@@ -1,5 +1,6 @@
 package dev.tokenfab.format.pkg;
 
+import dev.tokenfab.format.plan.Part;
 import dev.tokenfab.format.quant.PackedFormat;
 import dev.tokenfab.format.plan.DataflowPlan;
 import java.lang.foreign.Arena;
@@ -52,7 +53,7 @@ public final class ModelPackage implements AutoCloseable {
     public MemorySegment shardPart(String tensor, int shard, String part) {
         Manifest.Tensor t = require(tensor);
         Manifest.Shard s = t.shards().get(shard);
-        Manifest.Part p = s.part(part);
+        Part p = s.part(part);
         return files.get(s.file()).asSlice(p.offsetBytes(), p.sizeBytes());
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenfab.format.pkg;
 
+import dev.tokenfab.format.plan.Part;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenfab.format.FormatException;
 import dev.tokenfab.format.FormatException.ErrorCode;
@@ -141,7 +142,7 @@ public final class PackageReader {
                 }
                 next += s.rows();
                 for (String part : t.format().partNames(t.zeroPoints())) {
-                    Manifest.Part p = s.parts().get(part);
+                    Part p = s.parts().get(part);
                     long expected = t.format().partBytes(part, s.rows(), t.cols(), t.groupSize());
                     if (p == null || p.sizeBytes() != expected || p.offsetBytes() < 0 || p.offsetBytes() + p.sizeBytes() > f.sizeBytes()) {
                         throw new FormatException(ErrorCode.PACKAGE_CORRUPT, "tensor " + t.name() + " part " + part + " in "

@@ -2,7 +2,6 @@ package dev.tokenfab.format.plan;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tokenfab.format.quant.KvCacheDtype;
-import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.quant.PackedFormat;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +77,7 @@ public record DataflowPlan(
                                   List<ShardPlacement> shards) {}
 
     /** A row range in one bank; parts' offsets are inside that bank's file. */
-    public record ShardPlacement(int rowStart, int rows, int bank, Map<String, Manifest.Part> parts) {}
+    public record ShardPlacement(int rowStart, int rows, int bank, Map<String, Part> parts) {}
 
     /** Memory technology of a bank; serialized as {@code "HBM"} / {@code "DDR"}. */
     public enum MemoryKind { HBM, DDR }

@@ -1,12 +1,12 @@
 package dev.tokenfab.format.card;
 
+import dev.tokenfab.format.plan.Part;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenfab.format.model.DecoderConfig;
 import dev.tokenfab.format.model.TensorNames;
-import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.format.pkg.PackageJson;
 import dev.tokenfab.format.plan.DataflowPlan;
 import dev.tokenfab.format.plan.DataflowPlan.Bound;
@@ -80,9 +80,9 @@ class CardModelTest {
         return new TensorPlacement(name, PackedFormat.F32, 1, cols, 0, false, List.of(new ShardPlacement(0, 1, bank, parts(PackedFormat.F32, 1, cols))));
     }
 
-    private static Map<String, Manifest.Part> parts(PackedFormat f, int rows, int cols) {
-        Map<String, Manifest.Part> m = new LinkedHashMap<>();
-        for (String part : f.partNames(false)) m.put(part, new Manifest.Part(0, f.partBytes(part, rows, cols, 0)));
+    private static Map<String, Part> parts(PackedFormat f, int rows, int cols) {
+        Map<String, Part> m = new LinkedHashMap<>();
+        for (String part : f.partNames(false)) m.put(part, new Part(0, f.partBytes(part, rows, cols, 0)));
         return m;
     }
 
