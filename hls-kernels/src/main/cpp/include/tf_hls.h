@@ -15,6 +15,11 @@
 #endif
 #if __has_include(<hls_stream.h>)
 #include <hls_stream.h>
+#ifndef __SYNTHESIS__
+// Vitis's own streams have no locking: its csim runs DATAFLOW stages one after another.
+#define TF_CSIM_SEQUENTIAL_DATAFLOW 1
+#include "../hls_stub/tf_csim.h"
+#endif
 #else
 #include "../hls_stub/hls_stream.h"
 #endif
@@ -103,6 +108,32 @@ private:
 #endif
 
 }  // namespace tf
+
+// ---- DATAFLOW regions ----------------------------------------------------------------------------
+// A DATAFLOW region is written as
+//     hls::stream<float, kDepth> s("s");
+//     #pragma HLS DATAFLOW
+//     TF_DATAFLOW_BEGIN(regionName)
+//     TF_DATAFLOW_STAGE(load, loadStage(in, buf));
+//     TF_DATAFLOW_STAGE_AFTER(mac, load, macStage(buf, s));   // buf: ping-pong buffer written by load
+//     TF_DATAFLOW_STAGE(store, storeStage(s, out));
+//     TF_DATAFLOW_END
+// In synthesis these are the plain calls (the canonical form Vitis expects). In C-simulation they
+// go through tf::csim::Dataflow, which runs them one after another in the library and on one
+// thread each, with bounded FIFOs and deadlock detection, in the testbench build (TF_CSIM_CONCURRENT
+// in hls_stub/tf_csim.h is the one switch). Stage names are identifiers, shown in deadlock reports.
+#ifdef __SYNTHESIS__
+#define TF_DATAFLOW_BEGIN(region)
+#define TF_DATAFLOW_STAGE(name, ...) __VA_ARGS__
+#define TF_DATAFLOW_STAGE_AFTER(name, producer, ...) __VA_ARGS__
+#define TF_DATAFLOW_END
+#else
+#define TF_DATAFLOW_BEGIN(region) ::tf::csim::Dataflow tf_dataflow_region_(#region);
+#define TF_DATAFLOW_STAGE(name, ...) tf_dataflow_region_.stage(#name, [&] { __VA_ARGS__; })
+#define TF_DATAFLOW_STAGE_AFTER(name, producer, ...) \
+    tf_dataflow_region_.stageAfter(#name, #producer, [&] { __VA_ARGS__; })
+#define TF_DATAFLOW_END tf_dataflow_region_.run();
+#endif
 
 // ---- CPU dispatch (C-simulation only) -------------------------------------------------------------
 // The library ships in a jar for any x86-64-v2 machine; hot loops get AVX2/FMA and AVX-512 clones

@@ -189,12 +189,18 @@ void gemvQ4Dataflow(const uint8_t* w, const float* scales, const uint8_t* zeros,
     const int64_t plane = planeElems(colsElems);
     TF_ONCHIP_BUFFER(float, xe, batch * plane, tf::kMaxBatch * (tf::kMaxColsElems / 2 + 2 * kQ4BeatBytes));
     TF_ONCHIP_BUFFER(float, xo, batch * plane, tf::kMaxBatch * (tf::kMaxColsElems / 2 + 2 * kQ4BeatBytes));
-    hls::stream<float> rowSums("rowSums");
+    // The depth is part of the type (Vitis hls::stream<T, DEPTH>, as the pragma), so the testbench
+    // build's bounded FIFO has the depth synthesis gives it.
+    hls::stream<float, tf::kRowSumsDepth> rowSums("rowSums");
 #pragma HLS STREAM variable = rowSums depth = tf::kRowSumsDepth
 #pragma HLS DATAFLOW
-    q4LoadX(x, xe, xo, colsElems, batch);
-    gemvQ4Mac(w, scales, zeros, xe, xo, rowSums, rowsElems, colsElems, groupSize, batch);
-    tf::gemvStoreY(rowSums, nullptr, bias, y, rowsElems, batch);
+    TF_DATAFLOW_BEGIN(gemvQ4)
+    TF_DATAFLOW_STAGE(loadX, q4LoadX(x, xe, xo, colsElems, batch));
+    // xe/xo are ping-pong buffers: the MAC starts once the load has filled them.
+    TF_DATAFLOW_STAGE_AFTER(mac, loadX,
+                            gemvQ4Mac(w, scales, zeros, xe, xo, rowSums, rowsElems, colsElems, groupSize, batch));
+    TF_DATAFLOW_STAGE(storeY, tf::gemvStoreY(rowSums, nullptr, bias, y, rowsElems, batch));
+    TF_DATAFLOW_END
 }
 
 }  // namespace

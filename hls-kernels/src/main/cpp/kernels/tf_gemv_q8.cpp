@@ -27,12 +27,17 @@ Q8_Rows:
 void gemvQ8Dataflow(const int8_t* w, const float* scales, const float* bias, const float* x, float* y,
                            int32_t rowsElems, int32_t colsElems, int32_t batch) {
     TF_ONCHIP_BUFFER(float, xBuf, static_cast<int64_t>(batch) * colsElems, tf::kMaxBatch * tf::kMaxColsElems);
-    hls::stream<float> rowSums("rowSums");
+    // The depth is part of the type (Vitis hls::stream<T, DEPTH>, as the pragma), so the testbench
+    // build's bounded FIFO has the depth synthesis gives it.
+    hls::stream<float, tf::kRowSumsDepth> rowSums("rowSums");
 #pragma HLS STREAM variable = rowSums depth = tf::kRowSumsDepth
 #pragma HLS DATAFLOW
-    tf::gemvLoadX(x, xBuf, colsElems, batch);
-    gemvQ8Mac(w, xBuf, rowSums, rowsElems, colsElems, batch);
-    tf::gemvStoreY(rowSums, scales, bias, y, rowsElems, batch);
+    TF_DATAFLOW_BEGIN(gemvQ8)
+    TF_DATAFLOW_STAGE(loadX, tf::gemvLoadX(x, xBuf, colsElems, batch));
+    // xBuf is a ping-pong buffer: the MAC starts once the load has filled it.
+    TF_DATAFLOW_STAGE_AFTER(mac, loadX, gemvQ8Mac(w, xBuf, rowSums, rowsElems, colsElems, batch));
+    TF_DATAFLOW_STAGE(storeY, tf::gemvStoreY(rowSums, scales, bias, y, rowsElems, batch));
+    TF_DATAFLOW_END
 }
 
 }  // namespace
