@@ -100,7 +100,8 @@ public:
     template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
     constexpr tf_ap_int_base(T x) : w_{} {
         if constexpr (std::is_floating_point_v<T>) {
-            setFromWord(static_cast<uint64_t>(static_cast<int64_t>(x)), x < 0);  // |x| < 2^63 only
+            const int64_t i = static_cast<int64_t>(x);  // truncates toward zero; |x| < 2^63 only
+            setFromWord(static_cast<uint64_t>(i), i < 0);
         } else if constexpr (std::is_signed_v<T>) {
             setFromWord(static_cast<uint64_t>(static_cast<int64_t>(x)), x < 0);
         } else {

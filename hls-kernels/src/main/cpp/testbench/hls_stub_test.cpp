@@ -238,6 +238,9 @@ void checkWidth() {
     for (int i = 0; i < W; ++i) allOnes.setBit(i, true);
     same(c, "ap_uint<W>(-1)", ap_uint<W>(-1), allOnes);
     same(c, "ap_int<W>(-1) as ap_uint<W + 5>", ap_uint<W + 5>(ap_int<W>(-1)), allOnes.resized(W + 5, true));
+    // From floating point: truncation toward zero (-0.5 is 0, not a negative value).
+    same(c, "ap_int<W + 64>(-0.5)", ap_int<W + 64>(-0.5), Ref(W + 64));
+    same(c, "ap_int<W + 64>(-1.75)", ap_int<W + 64>(-1.75f), allOnes.resized(W + 64, true));
     same(c, "ap_int<W + 3>(int64 min)", ap_int<W + 3>(INT64_MIN), [] {
         Ref r(64);
         r.setBit(63, true);
