@@ -113,17 +113,28 @@ public final class HostOverheadBench {
      * whose launch timer is off: the timed run's four nanoTime reads and the timing wrapper's
      * boxing per launch are part of its "overhead", not of the runtime's.
      */
-    static double untimedWallUs(ModelPackage pkg, String kind, Decoder.WeightResidency residency, int warmup, int tokens) throws Exception {
+    static Untimed untimed(ModelPackage pkg, String kind, Decoder.WeightResidency residency, int warmup, int tokens) throws Exception {
         Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (Device device = open(kind, p, false); Decoder d = Decoder.load(device, pkg, 1, residency); KvCache.Sequence seq = d.kvCache().openSequence()) {
             launchMode(d);
             int token = 1, pos = 0;
             for (; pos < warmup; pos++) token = Sampler.argmax(d.forward(seq, token, pos));
+            long a0 = threads.getCurrentThreadAllocatedBytes();
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++, pos++) token = Sampler.argmax(d.forward(seq, token, pos));
-            return (System.nanoTime() - t0) / 1e3 / tokens;
+            long wall = System.nanoTime() - t0;
+            long allocated = threads.getCurrentThreadAllocatedBytes() - a0;
+            return new Untimed(wall / 1e3 / tokens, (double) allocated / tokens, (double) d.config().vocabSize() * Float.BYTES);
         }
     }
+
+    /**
+     * The untimed run: wall clock per token, and Java heap bytes the decode thread allocated per token
+     * ({@code com.sun.management.ThreadMXBean.getCurrentThreadAllocatedBytes}: TLAB-accurate, this thread only;
+     * the logits array handed back per token, {@code logitsBytes}, is part of it by the Decoder's API).
+     */
+    record Untimed(double wallUs, double allocatedBytesPerToken, double logitsBytes) {}
 
     /** System property choosing the decoder's launch mode (DIRECT or PROGRAM); absent: the decoder's default for the device. */
     static final String LAUNCH_MODE_PROPERTY = "tokenfab.bench.launchMode";
@@ -141,7 +152,8 @@ public final class HostOverheadBench {
         Decoder.WeightResidency residency = Decoder.WeightResidency.valueOf(a[2].toUpperCase(Locale.ROOT));
         int warmup = Integer.parseInt(a[3]), tokens = Integer.parseInt(a[4]);
         ModelPackage pkg = PackageReader.open(dir, PackageReader.Verification.SIZES_ONLY);
-        double untimedPerTokenUs = untimedWallUs(pkg, a[1], residency, warmup, tokens);
+        Untimed untimed = untimed(pkg, a[1], residency, warmup, tokens);
+        double untimedPerTokenUs = untimed.wallUs();
         DataflowPlan.EstimateModeled est = pkg.plan().estimateModeled();
         Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
         long tLoad = System.nanoTime();
@@ -175,6 +187,8 @@ public final class HostOverheadBench {
             double untimedOverheadUs = untimedPerTokenUs - nativeUs;
             System.out.printf(Locale.ROOT, "  untimed run (no per-launch timers; same tokens; a cross-run difference: only meaningful where run-to-run noise is far below it, as with emu-noop): %.1f ms/token; host overhead (untimed wall - native kernels of the timed run) %.1f us/token = %.2f us/launch%n",
                     untimedPerTokenUs / 1e3, untimedOverheadUs, untimedOverheadUs / Math.max(1, d.kernelLaunches() / tokens));
+            System.out.printf(Locale.ROOT, "  heap allocated by the decode thread (untimed run): %.0f bytes/token, of which %.0f the logits float[] forward returns%n",
+                    untimed.allocatedBytesPerToken(), untimed.logitsBytes());
             System.out.printf(Locale.ROOT, "modeled U55C per-token time (plan estimateModeled, batch %d, context %d): %.1f us (%.1f tokens/s)%n",
                     est.batch(), est.contextTokens(), modeledUs, est.tokensPerSecond());
             System.out.printf(Locale.ROOT, "host overhead / modeled per-token time: %.2f %% timed, %.2f %% untimed (goal <= 2 %%)%n",
