@@ -103,7 +103,8 @@ public final class HostOverheadBench {
         return switch (kind) {
             case "emu" -> new EmuDevice(p, timedBinding);
             case "emu-noop" -> new EmuDevice(p, noopBinding);
-            case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, CsimCompute.Simulator.fromBinding(timedBinding)));
+            // XRT: the plain binding's raw downcalls; the device times its C-simulation itself (Device.kernelBodyNanos)
+            case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, CsimCompute.Simulator.fromBinding(plain)));
             default -> throw new IllegalArgumentException("device " + kind + ": emu or xrt");
         };
     }
@@ -166,9 +167,14 @@ public final class HostOverheadBench {
             d.timeKernels(true);
             nativeNanos = 0;
             nativeCalls = 0;
+            long body0 = device.kernelBodyNanos().orElse(0);
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++, pos++) token = Sampler.argmax(d.forward(seq, token, pos));
             long wall = System.nanoTime() - t0;
+            if (device.kernelBodyNanos().isPresent()) {   // XRT: the C-simulation timed by the device, one call per kernel
+                nativeNanos = device.kernelBodyNanos().getAsLong() - body0;
+                nativeCalls = d.kernelLaunches();
+            }
             LayerStreamer.Stats s1 = d.weights().streamStats();
             double perTokenUs = wall / 1e3 / tokens;
             double launchUs = d.kernelNanos() / 1e3 / tokens;
@@ -187,6 +193,9 @@ public final class HostOverheadBench {
             double untimedOverheadUs = untimedPerTokenUs - nativeUs;
             System.out.printf(Locale.ROOT, "  untimed run (no per-launch timers; same tokens; a cross-run difference: only meaningful where run-to-run noise is far below it, as with emu-noop): %.1f ms/token; host overhead (untimed wall - native kernels of the timed run) %.1f us/token = %.2f us/launch%n",
                     untimedPerTokenUs / 1e3, untimedOverheadUs, untimedOverheadUs / Math.max(1, d.kernelLaunches() / tokens));
+            if (device instanceof XrtDevice x)
+                System.out.printf(Locale.ROOT, "  XRT sub-BOs cached for offset arguments: %d (bound %d); made for one launch only (cache full): %d%n",
+                        x.cachedSubBuffers(), XrtDevice.Options.DEFAULT_SUB_BUFFER_CACHE_ENTRIES, x.transientSubBuffers());
             System.out.printf(Locale.ROOT, "  heap allocated by the decode thread (untimed run): %.0f bytes/token, of which %.0f the logits float[] forward returns%n",
                     untimed.allocatedBytesPerToken(), untimed.logitsBytes());
             System.out.printf(Locale.ROOT, "modeled U55C per-token time (plan estimateModeled, batch %d, context %d): %.1f us (%.1f tokens/s)%n",

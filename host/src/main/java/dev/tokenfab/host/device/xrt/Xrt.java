@@ -55,7 +55,11 @@ public final class Xrt {
             if (closed) return;
             for (int i = children.size() - 1; i >= 0; i--) children.get(i).close();
             closed = true;
-            if (parent != null) parent.children.remove(this);
+            if (parent != null) {
+                // searched from the end: children close newest first (a parent closing its thousands of cached sub-BOs or runs)
+                int at = parent.children.lastIndexOf(this);
+                if (at >= 0) parent.children.remove(at);
+            }
             try {
                 free();
             } catch (Throwable t) {
@@ -524,6 +528,9 @@ public final class Xrt {
     public static final class Run extends Handle {
         private final Kernel kernel;
 
+        private Duration lastTimeout;
+        private int lastTimeoutMs;
+
         private Run(XrtLibrary lib, MemorySegment h, Kernel k) {
             super(lib, h, k);
             this.kernel = k;
@@ -589,7 +596,11 @@ public final class Xrt {
          */
         public RunState await(Duration timeout) throws DeviceException {
             checkOpen();
-            int ms = timeoutMillis(timeout);
+            if (timeout != lastTimeout) {   // converted once per Duration instance: the wait is on the per-kernel hot path
+                lastTimeoutMs = timeoutMillis(timeout);
+                lastTimeout = timeout;
+            }
+            int ms = lastTimeoutMs;
             try {
                 return RunState.of((int) lib.runWaitFor.invokeExact(XrtLibrary.callState(), handle, ms));
             } catch (Throwable t) {
