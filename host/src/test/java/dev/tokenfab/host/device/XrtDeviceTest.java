@@ -133,6 +133,49 @@ class XrtDeviceTest {
     }
 
     /**
+     * The per-token path allocates nothing: after warm-up, direct launches with an offset argument
+     * and replays of a recorded program make no sub-BO and allocate (almost) no Java heap
+     * (ThreadMXBean, this thread; the bound leaves room for a stray JIT or FFM allocation, far
+     * below the ~2 KB per launch of the path this replaced).
+     */
+    @Test
+    void launchesAndReplaysAllocateNothingOnceWarm() throws Exception {
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final int warmup = 2_000, launches = 5_000;
+        final long maxBytesPerLaunch = 8;
+        try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
+            DeviceBuffer a = d.allocate(0, 1 << 12), b = d.allocate(1, 1 << 12), out = d.allocate(2, 1 << 12);
+            KernelArg[] args = {KernelArg.of(a, 256), KernelArg.of(b), KernelArg.of(out, 512), KernelArg.i32(64)};
+            LaunchRecorder recorder = d.launchRecorder().orElseThrow();
+            recorder.beginRecording();
+            d.launch(Kernel.ADD, args);
+            d.launch(Kernel.ADD, KernelArg.of(out, 512), KernelArg.of(b, 128), KernelArg.of(out, 512), KernelArg.i32(64));
+            int slot = recorder.recordedArgSlot(3);
+            LaunchProgram p = recorder.finishRecording().orElseThrow();
+            for (int i = 0; i < warmup; i++) {
+                d.launch(Kernel.ADD, args);
+                p.setInt(slot, 32 + (i & 31));
+                recorder.replay(p);
+            }
+            int cached = d.cachedSubBuffers();
+            long a0 = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < launches; i++) {
+                d.launch(Kernel.ADD, args);
+                p.setInt(slot, 32 + (i & 31));
+                recorder.replay(p);
+            }
+            long bytes = threads.getCurrentThreadAllocatedBytes() - a0;
+            System.out.printf("XRT noop: %d bytes of Java heap over %d direct launches + %d replays of 2 runs (measured, ThreadMXBean)%n",
+                    bytes, launches, launches);
+            assertEquals(cached, d.cachedSubBuffers(), "no sub-BO made once warm");
+            assertEquals(0, d.transientSubBuffers());
+            assertTrue(bytes <= maxBytesPerLaunch * launches, bytes + " bytes allocated over " + launches + " launches and replays");
+            p.close();
+        }
+    }
+
+    /**
      * XRT's launch program: recorded launches (which run while recorded) replay from pre-bound runs,
      * a patched int changes what the replay computes, and a closed buffer stops the replay; ARGMAX
      * (whose return a replay cannot give) breaks the recording.

@@ -540,9 +540,8 @@ public final class Xrt {
             checkOpen();
             bo.checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runSetArgPointer.invokeExact(st, handle, index, bo.handle);
-                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", st);
+                int rc = (int) lib.runSetArgPointerHot.invokeExact(handle, index, bo.handle);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -553,9 +552,8 @@ public final class Xrt {
         public void setArg(int index, int value) throws DeviceException {
             checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runSetArgInt.invokeExact(st, handle, index, value);
-                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, st);
+                int rc = (int) lib.runSetArgIntHot.invokeExact(handle, index, value);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -567,9 +565,8 @@ public final class Xrt {
         public void setArg(int index, float value) throws DeviceException {
             checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runSetArgDouble.invokeExact(st, handle, index, (double) value);
-                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", st);
+                int rc = (int) lib.runSetArgDoubleHot.invokeExact(handle, index, (double) value);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -580,9 +577,8 @@ public final class Xrt {
         public void start() throws DeviceException {
             checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runStart.invokeExact(st, handle);
-                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), st);
+                int rc = (int) lib.runStartHot.invokeExact(handle);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -602,7 +598,7 @@ public final class Xrt {
             }
             int ms = lastTimeoutMs;
             try {
-                return RunState.of((int) lib.runWaitFor.invokeExact(XrtLibrary.callState(), handle, ms));
+                return RunState.of((int) lib.runWaitForHot.invokeExact(handle, ms));
             } catch (Throwable t) {
                 throw nativeError("xrtRunWaitFor", t);
             }
