@@ -25,10 +25,12 @@ import java.util.Locale;
 /**
  * Host overhead per token on a compiled package (issue 4): decodes on the emulated card or on XRT's
  * noop shim and splits each token's host wall time into the time inside the kernels' native
- * C-simulation (timed around the downcall) and the rest (the host overhead: decoder, argument
- * checks, FFM marshalling, XRT set-arg/start/wait), then compares the overhead with the package's
- * modeled per-token time on the card ({@code DataflowPlan.estimateModeled}). Also the weight
- * streaming comparison (resident vs streamed vs streamed without overlap).
+ * C-simulation (timed around the downcall: by a wrapper on emu, by {@code XrtDevice} itself on XRT,
+ * {@code Device.kernelBodyNanos}) and the rest (the host overhead: decoder, argument checks, FFM
+ * marshalling, XRT set-arg/start/wait), then compares the overhead with the package's
+ * modeled per-token time on the card ({@code DataflowPlan.estimateModeled}). Also the Java heap
+ * the decode thread allocates per token, the sub-BOs XRT holds for offset arguments, and the weight
+ * streaming comparison (resident vs streamed vs streamed without overlap). Results: bench/README.md.
  *
  * <pre>
  * usage: HostOverheadBench PKG DEVICE RESIDENCY WARMUP_TOKENS TOKENS

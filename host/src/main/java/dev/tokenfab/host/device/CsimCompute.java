@@ -123,7 +123,6 @@ public final class CsimCompute {
     private final MethodHandle[] raw = new MethodHandle[Kernel.values().length];
     private static final MethodHandle NO_RAW = java.lang.invoke.MethodHandles.constant(int.class, 0);
     private long kernelNanos;
-    private long kernelRuns;
 
     /** @throws NullPointerException when {@code simulator} is null (the noop shim needs one) */
     CsimCompute(Simulator simulator) {
@@ -157,7 +156,6 @@ public final class CsimCompute {
             return simulator.run(kernel, boxed(kernel, rawArgs, mappedBos, offsets));
         } finally {
             kernelNanos += System.nanoTime() - t0;
-            kernelRuns++;
         }
     }
 
@@ -175,7 +173,4 @@ public final class CsimCompute {
 
     /** Host wall time inside the C-simulation since this compute was created (measured, System.nanoTime around each run). */
     long kernelNanos() { return kernelNanos; }
-
-    /** Kernel runs simulated since this compute was created. */
-    long kernelRuns() { return kernelRuns; }
 }

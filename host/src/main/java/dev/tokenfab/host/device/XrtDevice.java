@@ -190,7 +190,6 @@ public final class XrtDevice implements Device {
     private long transientSubBuffers;
     /** on a card: host time spent waiting for runs (the kernel bodies run meanwhile) */
     private long waitNanos;
-    private final long runTimeoutMs;
     private boolean closed;
 
     private XrtDevice(Options options, Xclbin image, Xrt.Device device, UUID uuid, int[] groupOfBank, DeviceInfo info) {
@@ -201,7 +200,6 @@ public final class XrtDevice implements Device {
         this.uuid = uuid;
         this.groupOfBank = groupOfBank;
         this.info = info;
-        this.runTimeoutMs = options.runTimeout().toMillis();
         for (Kernel k : Kernel.values()) {
             int n = k.args().size();
             BitSet[] perArg = new BitSet[n];
