@@ -25,10 +25,12 @@ import java.util.Locale;
 /**
  * Host overhead per token on a compiled package (issue 4): decodes on the emulated card or on XRT's
  * noop shim and splits each token's host wall time into the time inside the kernels' native
- * C-simulation (timed around the downcall) and the rest (the host overhead: decoder, argument
- * checks, FFM marshalling, XRT set-arg/start/wait), then compares the overhead with the package's
- * modeled per-token time on the card ({@code DataflowPlan.estimateModeled}). Also the weight
- * streaming comparison (resident vs streamed vs streamed without overlap).
+ * C-simulation (timed around the downcall: by a wrapper on emu, by {@code XrtDevice} itself on XRT,
+ * {@code Device.kernelBodyNanos}) and the rest (the host overhead: decoder, argument checks, FFM
+ * marshalling, XRT set-arg/start/wait), then compares the overhead with the package's
+ * modeled per-token time on the card ({@code DataflowPlan.estimateModeled}). Also the Java heap
+ * the decode thread allocates per token, the sub-BOs XRT holds for offset arguments, and the weight
+ * streaming comparison (resident vs streamed vs streamed without overlap). Results: bench/README.md.
  *
  * <pre>
  * usage: HostOverheadBench PKG DEVICE RESIDENCY WARMUP_TOKENS TOKENS
@@ -103,7 +105,8 @@ public final class HostOverheadBench {
         return switch (kind) {
             case "emu" -> new EmuDevice(p, timedBinding);
             case "emu-noop" -> new EmuDevice(p, noopBinding);
-            case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, CsimCompute.Simulator.fromBinding(timedBinding)));
+            // XRT: the plain binding's raw downcalls; the device times its C-simulation itself (Device.kernelBodyNanos)
+            case "xrt" -> XrtDevice.open(XrtDevice.Options.emulation(p, CsimCompute.Simulator.fromBinding(plain)));
             default -> throw new IllegalArgumentException("device " + kind + ": emu or xrt");
         };
     }
@@ -113,17 +116,28 @@ public final class HostOverheadBench {
      * whose launch timer is off: the timed run's four nanoTime reads and the timing wrapper's
      * boxing per launch are part of its "overhead", not of the runtime's.
      */
-    static double untimedWallUs(ModelPackage pkg, String kind, Decoder.WeightResidency residency, int warmup, int tokens) throws Exception {
+    static Untimed untimed(ModelPackage pkg, String kind, Decoder.WeightResidency residency, int warmup, int tokens) throws Exception {
         Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (Device device = open(kind, p, false); Decoder d = Decoder.load(device, pkg, 1, residency); KvCache.Sequence seq = d.kvCache().openSequence()) {
             launchMode(d);
             int token = 1, pos = 0;
             for (; pos < warmup; pos++) token = Sampler.argmax(d.forward(seq, token, pos));
+            long a0 = threads.getCurrentThreadAllocatedBytes();
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++, pos++) token = Sampler.argmax(d.forward(seq, token, pos));
-            return (System.nanoTime() - t0) / 1e3 / tokens;
+            long wall = System.nanoTime() - t0;
+            long allocated = threads.getCurrentThreadAllocatedBytes() - a0;
+            return new Untimed(wall / 1e3 / tokens, (double) allocated / tokens, (double) d.config().vocabSize() * Float.BYTES);
         }
     }
+
+    /**
+     * The untimed run: wall clock per token, and Java heap bytes the decode thread allocated per token
+     * ({@code com.sun.management.ThreadMXBean.getCurrentThreadAllocatedBytes}: TLAB-accurate, this thread only;
+     * the logits array handed back per token, {@code logitsBytes}, is part of it by the Decoder's API).
+     */
+    record Untimed(double wallUs, double allocatedBytesPerToken, double logitsBytes) {}
 
     /** System property choosing the decoder's launch mode (DIRECT or PROGRAM); absent: the decoder's default for the device. */
     static final String LAUNCH_MODE_PROPERTY = "tokenfab.bench.launchMode";
@@ -141,7 +155,8 @@ public final class HostOverheadBench {
         Decoder.WeightResidency residency = Decoder.WeightResidency.valueOf(a[2].toUpperCase(Locale.ROOT));
         int warmup = Integer.parseInt(a[3]), tokens = Integer.parseInt(a[4]);
         ModelPackage pkg = PackageReader.open(dir, PackageReader.Verification.SIZES_ONLY);
-        double untimedPerTokenUs = untimedWallUs(pkg, a[1], residency, warmup, tokens);
+        Untimed untimed = untimed(pkg, a[1], residency, warmup, tokens);
+        double untimedPerTokenUs = untimed.wallUs();
         DataflowPlan.EstimateModeled est = pkg.plan().estimateModeled();
         Platform p = Platform.valueOf(pkg.plan().platform().toUpperCase(Locale.ROOT));
         long tLoad = System.nanoTime();
@@ -154,9 +169,14 @@ public final class HostOverheadBench {
             d.timeKernels(true);
             nativeNanos = 0;
             nativeCalls = 0;
+            long body0 = device.kernelBodyNanos().orElse(0);
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++, pos++) token = Sampler.argmax(d.forward(seq, token, pos));
             long wall = System.nanoTime() - t0;
+            if (device.kernelBodyNanos().isPresent()) {   // XRT: the C-simulation timed by the device, one call per kernel
+                nativeNanos = device.kernelBodyNanos().getAsLong() - body0;
+                nativeCalls = d.kernelLaunches();
+            }
             LayerStreamer.Stats s1 = d.weights().streamStats();
             double perTokenUs = wall / 1e3 / tokens;
             double launchUs = d.kernelNanos() / 1e3 / tokens;
@@ -175,6 +195,11 @@ public final class HostOverheadBench {
             double untimedOverheadUs = untimedPerTokenUs - nativeUs;
             System.out.printf(Locale.ROOT, "  untimed run (no per-launch timers; same tokens; a cross-run difference: only meaningful where run-to-run noise is far below it, as with emu-noop): %.1f ms/token; host overhead (untimed wall - native kernels of the timed run) %.1f us/token = %.2f us/launch%n",
                     untimedPerTokenUs / 1e3, untimedOverheadUs, untimedOverheadUs / Math.max(1, d.kernelLaunches() / tokens));
+            if (device instanceof XrtDevice x)
+                System.out.printf(Locale.ROOT, "  XRT sub-BOs cached for offset arguments: %d (bound %d); made for one launch only (cache full): %d%n",
+                        x.cachedSubBuffers(), XrtDevice.Options.DEFAULT_SUB_BUFFER_CACHE_ENTRIES, x.transientSubBuffers());
+            System.out.printf(Locale.ROOT, "  heap allocated by the decode thread (untimed run): %.0f bytes/token, of which %.0f the logits float[] forward returns%n",
+                    untimed.allocatedBytesPerToken(), untimed.logitsBytes());
             System.out.printf(Locale.ROOT, "modeled U55C per-token time (plan estimateModeled, batch %d, context %d): %.1f us (%.1f tokens/s)%n",
                     est.batch(), est.contextTokens(), modeledUs, est.tokensPerSecond());
             System.out.printf(Locale.ROOT, "host overhead / modeled per-token time: %.2f %% timed, %.2f %% untimed (goal <= 2 %%)%n",

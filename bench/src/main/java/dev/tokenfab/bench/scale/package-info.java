@@ -22,7 +22,7 @@
  * $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench $MODELS/llama1b-int4.tfpkg emu-noop resident 200 1500
  * mkdir -p ~/.tokenfab/xrt &amp;&amp; ln -sfn /usr/lib/x86_64-linux-gnu ~/.tokenfab/xrt/lib
  * XILINX_XRT=~/.tokenfab/xrt XCL_EMULATION_MODE=noop $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench \
- *     $MODELS/llama1b-int4.tfpkg xrt resident 3 10
+ *     $MODELS/llama1b-int4.tfpkg xrt resident 10 30     # results: bench/README.md, "Host overhead per token on XRT's noop shim"
  * $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench $MODELS/llama1b-int4.tfpkg emu streamed 2 8
  * $J -cp "$CP" dev.tokenfab.bench.scale.HostOverheadBench $MODELS/llama1b-int4.tfpkg emu streamed_sequential 2 8
  * # d. tokens/s/W harness against ONNX Runtime CPU on the fp32 model

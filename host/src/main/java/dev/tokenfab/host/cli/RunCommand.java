@@ -115,9 +115,27 @@ public final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The host path of the decode steps from the second generated token on (the first carries the
+     * prefill and records the launch program), <em>measured</em> on the host; NaN with fewer than two
+     * generated tokens.
+     *
+     * @param launchesPerToken           kernel runs per decode step: direct launches plus the kernels a
+     *                                   replayed launch program runs (the recorded step's command count)
+     * @param hostOverheadMillisPerToken host wall time per decode step (forward and sampling, as
+     *                                   {@code millisPerToken}) minus the time inside kernel bodies: the
+     *                                   kernels' C-simulation downcalls, timed around each call (emu:
+     *                                   {@code Decoder.timeKernels}; XRT's noop shim: the device's own timer
+     *                                   around the simulation after each run; a card: the waits for runs)
+     * @param kernelMillisPerToken       that time inside kernel bodies, per decode step
+     */
+    public record HostPath(double launchesPerToken, double hostOverheadMillisPerToken, double kernelMillisPerToken) {
+        static final HostPath NONE = new HostPath(Double.NaN, Double.NaN, Double.NaN);
+    }
+
     /** Everything one run produced, with the figures labeled. */
     public record RunOutcome(Path packageDir, DeviceInfo device, ModelConfig config, Generator.Result result,
-                             String hostCpu, CardEstimate modeled) {
+                             String hostCpu, CardEstimate modeled, HostPath hostPath) {
 
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -136,6 +154,12 @@ public final class RunCommand implements Callable<Integer> {
             measured.put("millisPerToken", Arrays.stream(result.tokenNanos()).mapToDouble(n -> n / 1e6).toArray());
             measured.put("tokensPerSecond", finiteOrNull(result.measuredTokensPerSecond()));
             measured.put("tokensPerSecondFrom", "second generated token on (the first carries the prefill)");
+            measured.put("launchesPerToken", finiteOrNull(hostPath.launchesPerToken()));
+            measured.put("hostOverheadMillisPerToken", finiteOrNull(hostPath.hostOverheadMillisPerToken()));
+            measured.put("kernelMillisPerToken", finiteOrNull(hostPath.kernelMillisPerToken()));
+            measured.put("hostOverheadFrom", "host wall time per decode step minus the time inside kernel bodies ("
+                    + (device.emulatedCompute() ? "the kernels' C-simulation downcalls, timed on the host" : "the waits for the card's runs")
+                    + "), second generated token on; launchesPerToken counts each kernel a replayed launch program runs");
             m.put("measured", measured);
             m.put("modeled", modeledJson());
             return m;
@@ -227,10 +251,38 @@ public final class RunCommand implements Callable<Integer> {
         }
         try (Device dev = Devices.open(kind, config.platform());
              Decoder decoder = openDecoder(dev, pkg)) {
-            Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false, onToken);
+            // kernel time and launches counted from the first generated token's callback (after its step) to the end
+            decoder.timeKernels(true);
+            long[] atFirst = new long[3];
+            int[] seen = {0};
+            java.util.function.IntConsumer counting = token -> {
+                if (seen[0]++ == 0) {
+                    atFirst[0] = decoder.kernelNanos();
+                    atFirst[1] = decoder.kernelLaunches();
+                    atFirst[2] = dev.kernelBodyNanos().orElse(0);
+                }
+                onToken.accept(token);
+            };
+            Generator.Result result = new Generator(decoder).generate(promptIds, maxNewTokens, new Sampler(sampling), false, counting);
+            HostPath hostPath = hostPath(result, decoder.kernelNanos() - atFirst[0], decoder.kernelLaunches() - atFirst[1],
+                    dev.kernelBodyNanos().isPresent() ? dev.kernelBodyNanos().getAsLong() - atFirst[2] : -1);
             // the card figures at the plan's operating point (batch 1, its modeled context), as dataflow.json states them
             CardEstimate modeled = new CardModel(manifest.model(), pkg.plan(), config.platform()).asPlanned();
-            return new RunOutcome(pkg.root(), dev.info(), config, result, HostCpu.model(), modeled);
+            return new RunOutcome(pkg.root(), dev.info(), config, result, HostCpu.model(), modeled, hostPath);
         }
+    }
+
+    /**
+     * The host path of steps 2..n: {@code launchNanos} inside launches and replays, {@code bodyNanos}
+     * inside kernel bodies as the device measures them (-1 where a launch is the body: the emulated card).
+     */
+    static HostPath hostPath(Generator.Result result, long launchNanos, long launches, long bodyNanos) {
+        long[] steps = result.tokenNanos();
+        if (steps.length < 2) return HostPath.NONE;
+        long wall = 0;
+        for (int i = 1; i < steps.length; i++) wall += steps[i];
+        int n = steps.length - 1;
+        long kernel = bodyNanos >= 0 ? bodyNanos : launchNanos;
+        return new HostPath((double) launches / n, (wall - kernel) / 1e6 / n, kernel / 1e6 / n);
     }
 }

@@ -29,13 +29,37 @@ public final class CsimCompute {
     public interface Simulator {
         int run(Kernel kernel, Object[] args) throws DeviceException;
 
-        /** The C-simulation through an hls-kernels {@link KernelLibrary}. */
+        /**
+         * The kernel's downcall as {@code (long[]) -> int}, every argument one long (a pointer's
+         * address, 0 for NULL; an int; a float's raw bits), as the emulated card calls it: no boxing
+         * and no allocation per run. Null (the default) when this simulator has none: each run then
+         * boxes its arguments for {@link #run}.
+         */
+        default MethodHandle rawHandle(Kernel kernel) throws DeviceException { return null; }
+
+        /**
+         * The C-simulation through an hls-kernels {@link KernelLibrary}: {@link #run} is the checked
+         * {@link KernelLibrary#invoke}; {@link #rawHandle} its unchecked address downcall (as on the
+         * emulated card: the kernel's read extent is not checked against the BO).
+         */
         static Simulator fromKernelLibrary(KernelLibrary library) {
-            return (kernel, args) -> {
-                try {
-                    return library.invoke(kernel, args);
-                } catch (KernelException e) {
-                    throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + e.getMessage(), e);
+            return new Simulator() {
+                @Override
+                public int run(Kernel kernel, Object[] args) throws DeviceException {
+                    try {
+                        return library.invoke(kernel, args);
+                    } catch (KernelException e) {
+                        throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + e.getMessage(), e);
+                    }
+                }
+
+                @Override
+                public MethodHandle rawHandle(Kernel kernel) throws DeviceException {
+                    try {
+                        return RawDowncalls.spread(kernel, library.addressHandle(kernel), null);
+                    } catch (KernelException e) {
+                        throw new DeviceException(ErrorCode.BAD_BINARY, "C-simulation of " + kernel.symbol() + ": " + e.getMessage(), e);
+                    }
                 }
             };
         }
@@ -63,17 +87,27 @@ public final class CsimCompute {
          */
         static Simulator fromBinding(EmuDevice.KernelBinding binding) {
             Map<Kernel, MethodHandle> handles = new EnumMap<>(Kernel.class);
-            return (kernel, args) -> {
-                MethodHandle h = handles.get(kernel);
-                if (h == null) {
-                    h = binding.handle(kernel);
-                    handles.put(kernel, h);
+            return new Simulator() {
+                @Override
+                public int run(Kernel kernel, Object[] args) throws DeviceException {
+                    MethodHandle h = handles.get(kernel);
+                    if (h == null) {
+                        h = binding.handle(kernel);
+                        handles.put(kernel, h);
+                    }
+                    try {
+                        Object r = h.invokeWithArguments(args);
+                        return r instanceof Integer i ? i : 0;
+                    } catch (Throwable t) {
+                        throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + t, t);
+                    }
                 }
-                try {
-                    Object r = h.invokeWithArguments(args);
-                    return r instanceof Integer i ? i : 0;
-                } catch (Throwable t) {
-                    throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + t, t);
+
+                /** The binding's address downcall where it has one, else its segment downcall, spread over a long[]. */
+                @Override
+                public MethodHandle rawHandle(Kernel kernel) throws DeviceException {
+                    MethodHandle byAddress = binding.addressHandle(kernel);
+                    return RawDowncalls.spread(kernel, byAddress, byAddress != null ? null : binding.handle(kernel));
                 }
             };
         }
@@ -85,6 +119,10 @@ public final class CsimCompute {
     }
 
     private final Simulator simulator;
+    /** per kernel: the raw downcall, or null until first use; {@link #NO_RAW} when the simulator has none */
+    private final MethodHandle[] raw = new MethodHandle[Kernel.values().length];
+    private static final MethodHandle NO_RAW = java.lang.invoke.MethodHandles.constant(int.class, 0);
+    private long kernelNanos;
 
     /** @throws NullPointerException when {@code simulator} is null (the noop shim needs one) */
     CsimCompute(Simulator simulator) {
@@ -92,24 +130,47 @@ public final class CsimCompute {
     }
 
     /**
-     * Computes a completed run of {@code kernel} on the host: pointer argument i reads and writes
-     * {@code mappedBos[i]} (the host mapping of its BO) from its offset on, a NULL pointer stays
-     * NULL, scalars pass as they are.
+     * Computes a completed run of {@code kernel} on the host from its raw arguments: a pointer is the
+     * address of its BO's host mapping plus the argument's offset (0 for NULL), an int its value, a
+     * float its raw bits. {@code mappedBos}/{@code offsets} give the same pointers as segments for a
+     * simulator without a {@linkplain Simulator#rawHandle raw downcall} (boxed path, allocates).
+     * The time inside the simulation is added to {@link #kernelNanos}.
      *
-     * @param args      the launch's arguments, already checked against the kernel's signature
-     * @param mappedBos per argument, the mapped BO of a buffer argument (other entries unused)
      * @return ARGMAX's index, else 0
      */
-    int afterRun(Kernel kernel, KernelArg[] args, MemorySegment[] mappedBos) throws DeviceException {
-        Object[] simArgs = new Object[args.length];
-        for (int i = 0; i < args.length; i++) {
-            simArgs[i] = switch (args[i]) {
-                case KernelArg.Buffer(DeviceBuffer b, long off) -> mappedBos[i].asSlice(off);
-                case KernelArg.Null() -> MemorySegment.NULL;
-                case KernelArg.I32(int v) -> v;
-                case KernelArg.F32(float v) -> v;
+    int afterRun(Kernel kernel, long[] rawArgs, MemorySegment[] mappedBos, long[] offsets) throws DeviceException {
+        MethodHandle h = raw[kernel.ordinal()];
+        if (h == null) {
+            h = simulator.rawHandle(kernel);
+            raw[kernel.ordinal()] = h = h == null ? NO_RAW : h;
+        }
+        long t0 = System.nanoTime();
+        try {
+            if (h != NO_RAW) {
+                try {
+                    return (int) h.invokeExact(rawArgs);
+                } catch (Throwable t) {
+                    throw new DeviceException(ErrorCode.NATIVE_ERROR, "C-simulation of " + kernel.symbol() + ": " + t, t);
+                }
+            }
+            return simulator.run(kernel, boxed(kernel, rawArgs, mappedBos, offsets));
+        } finally {
+            kernelNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private static Object[] boxed(Kernel kernel, long[] rawArgs, MemorySegment[] mappedBos, long[] offsets) {
+        Object[] simArgs = new Object[kernel.args().size()];
+        for (int i = 0; i < simArgs.length; i++) {
+            simArgs[i] = switch (kernel.args().get(i).kind()) {
+                case POINTER -> rawArgs[i] == 0 ? MemorySegment.NULL : mappedBos[i].asSlice(offsets[i]);
+                case INT -> (int) rawArgs[i];
+                case FLOAT -> Float.intBitsToFloat((int) rawArgs[i]);
             };
         }
-        return simulator.run(kernel, simArgs);
+        return simArgs;
     }
+
+    /** Host wall time inside the C-simulation since this compute was created (measured, System.nanoTime around each run). */
+    long kernelNanos() { return kernelNanos; }
 }

@@ -4,6 +4,7 @@ import dev.tokenfab.format.pkg.Manifest;
 import dev.tokenfab.kernels.Kernel;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A place where the decode kernels run: the emulated card (C-simulation of the HLS kernels on host
@@ -57,6 +58,15 @@ public sealed interface Device extends AutoCloseable permits EmuDevice, XrtDevic
      * @throws DeviceException when probing the capability fails (the caller may treat it as absent)
      */
     default Optional<LaunchRecorder> launchRecorder() throws DeviceException { return Optional.empty(); }
+
+    /**
+     * Host wall time, in nanoseconds since the device opened, spent inside kernel bodies, where the
+     * device measures it apart from its launch path (XRT: the C-simulation after each run on the noop
+     * shim, the waits for runs on a card). Empty where a launch call is the kernel body itself (the
+     * emulated card: time the launch, as {@code Decoder.timeKernels} does). <em>Measured</em> on the
+     * host, never card time.
+     */
+    default OptionalLong kernelBodyNanos() { return OptionalLong.empty(); }
 
     /**
      * Whether {@link #write} into one buffer may run on another thread concurrently with

@@ -5,8 +5,6 @@ import dev.tokenfab.kernels.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
@@ -352,25 +350,6 @@ public final class EmuDevice implements Device, LaunchRecorder {
         }
     }
 
-    private static final MethodHandle SEGMENT_AT, INT_OF, FLOAT_OF;
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            SEGMENT_AT = l.findStatic(EmuDevice.class, "segmentAt", MethodType.methodType(MemorySegment.class, long.class));
-            INT_OF = l.findStatic(EmuDevice.class, "intOf", MethodType.methodType(int.class, long.class));
-            FLOAT_OF = l.findStatic(EmuDevice.class, "floatOf", MethodType.methodType(float.class, long.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    @SuppressWarnings("restricted")
-    private static MemorySegment segmentAt(long address) { return address == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(address); }
-
-    private static int intOf(long v) { return (int) v; }
-
-    private static float floatOf(long bits) { return Float.intBitsToFloat((int) bits); }
-
     private BoundKernel bound(Kernel kernel) {
         BoundKernel h = handles.get(kernel);
         if (h == null) {
@@ -382,23 +361,7 @@ public final class EmuDevice implements Device, LaunchRecorder {
 
     private MethodHandle bind(Kernel kernel, BoundKernel bound) throws DeviceException {
         MethodHandle byAddress = binding.addressHandle(kernel);
-        MethodHandle raw = byAddress != null ? byAddress : binding.handle(kernel);
-        int n = bound.kinds.length;
-        if (raw.type().parameterCount() != n) {
-            throw new DeviceException(DeviceException.ErrorCode.BAD_BINARY, kernel.symbol() + ": binding takes "
-                    + raw.type().parameterCount() + " arguments, the kernel " + n);
-        }
-        MethodHandle[] filters = new MethodHandle[n];
-        for (int i = 0; i < n; i++) {
-            filters[i] = switch (bound.kinds[i]) {
-                case POINTER -> byAddress != null ? null : SEGMENT_AT; // null filter: the long goes through as is
-                case INT -> INT_OF;
-                case FLOAT -> FLOAT_OF;
-            };
-        }
-        bound.handle = MethodHandles.filterArguments(raw, 0, filters)
-                .asSpreader(long[].class, n)
-                .asType(MethodType.methodType(int.class, long[].class));
+        bound.handle = RawDowncalls.spread(kernel, byAddress, byAddress != null ? null : binding.handle(kernel));
         return bound.handle;
     }
 

@@ -5,7 +5,7 @@ package dev.tokenfab.host.device;
  * the recording: close it to free its native memory. Using a closed program throws
  * {@link IllegalStateException}.
  */
-public sealed interface LaunchProgram extends AutoCloseable permits EmuDevice.Program {
+public sealed interface LaunchProgram extends AutoCloseable permits EmuDevice.Program, XrtDevice.Program {
 
     /** Kernel launches in the program. */
     int commands();

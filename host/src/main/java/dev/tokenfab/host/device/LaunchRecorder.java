@@ -5,9 +5,10 @@ import java.util.Optional;
 /**
  * The launch-program capability of a {@link Device}: record the kernel launches of one decode step
  * once, then replay them later through one call, with chosen int arguments patched in between.
- * A device offers it through {@link Device#launchRecorder()}; one without it (XRT, OpenCL) is
- * driven by a {@link Device#launch} per kernel, which is the documented fallback and gives the same
- * results.
+ * A device offers it through {@link Device#launchRecorder()}: the emulated card (one downcall of
+ * the program interpreter per replay) and XRT (pre-bound runs, started in order). One without it
+ * (OpenCL) is driven by a {@link Device#launch} per kernel, which is the documented fallback and
+ * gives the same results.
  *
  * <p>While recording, every launch still runs as usual and is also appended to the program with
  * its argument values as they are at launch: buffers, offsets and scalars are fixed, so a scalar

@@ -89,6 +89,54 @@ class RunCommandTest {
         assertTrue(j.at("/modeled/hbmRoofline/tokensPerSecond").asDouble() >= j.at("/modeled/tokensPerSecond").asDouble());
     }
 
+    /** The kernels one recorded decode step runs: every launch of one forward, recorded on the device directly. */
+    static int recordedLaunchesPerStep(dev.tokenfab.host.device.Device device) throws Exception {
+        try (dev.tokenfab.format.pkg.ModelPackage mp = dev.tokenfab.format.pkg.PackageReader.open(pkg);
+             dev.tokenfab.host.runtime.Decoder d = dev.tokenfab.host.runtime.Decoder.load(device, mp, 1);
+             dev.tokenfab.host.runtime.KvCache.Sequence seq = d.kvCache().openSequence()) {
+            d.launchMode(dev.tokenfab.host.runtime.Decoder.LaunchMode.DIRECT);   // so the step's recording is ours alone
+            dev.tokenfab.host.device.LaunchRecorder r = device.launchRecorder().orElseThrow();
+            r.beginRecording();
+            d.forward(seq, 1, 0);
+            try (dev.tokenfab.host.device.LaunchProgram p = r.finishRecording().orElseThrow()) {
+                return p.commands();
+            }
+        }
+    }
+
+    /**
+     * {@code measured.launchesPerToken} equals the kernels of one recorded step (the embedding plus
+     * the replayed program), and {@code hostOverheadMillisPerToken} is positive and below the measured
+     * time per token, on emu and on XRT's noop shim.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"EMU", "XRT"})
+    void jsonReportsLaunchesAndHostOverheadPerToken(String kind) throws Exception {
+        EmuDevices.open(Platform.U55C).close();
+        if (kind.equals("XRT")) dev.tokenfab.host.device.xrt.XrtTestSupport.assumeNoopXrt();
+        int expectedLaunches;
+        try (dev.tokenfab.host.device.Device d = dev.tokenfab.host.device.Devices.open(
+                dev.tokenfab.host.device.DeviceInfo.Kind.valueOf(kind), Platform.U55C)) {
+            expectedLaunches = recordedLaunchesPerStep(d);
+        }
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new RunCommand());
+        cl.setOut(new PrintWriter(out));
+        int code = cl.execute(pkg.toString(), "--device", kind.toLowerCase(java.util.Locale.ROOT), "--prompt-ids", "1,2,3",
+                "--max-new-tokens", "5", "--json");
+        assertEquals(0, code, out.toString());
+        JsonNode m = new ObjectMapper().readTree(out.toString()).get("measured");
+        assertTrue(expectedLaunches > 10, "a Llama step is more than 10 kernels: " + expectedLaunches);
+        assertEquals(expectedLaunches, m.get("launchesPerToken").asDouble(), 0.0, m.toString());
+        double overhead = m.get("hostOverheadMillisPerToken").asDouble(), kernels = m.get("kernelMillisPerToken").asDouble();
+        assertTrue(overhead > 0 && kernels > 0, m.toString());
+        double meanMillis = 0;
+        JsonNode ms = m.get("millisPerToken");
+        for (int i = 1; i < ms.size(); i++) meanMillis += ms.get(i).asDouble() / (ms.size() - 1);
+        assertEquals(meanMillis, overhead + kernels, 1e-6 * meanMillis, "overhead + kernel time = the measured step time: " + m);
+        assertTrue(m.get("hostOverheadFrom").asText().contains("minus the time inside kernel bodies"), m.toString());
+    }
+
     @Test
     void textOutputIsALabeledTable() throws Exception {
         EmuDevices.open(Platform.U55C).close();

@@ -75,6 +75,61 @@ class XrtDecodeTest {
     }
 
     /**
+     * On XRT the recorded step (pre-bound runs replayed, positions patched) gives the direct
+     * launches' logits bit for bit, and both equal the emulated card, in lockstep batches of 1 and 3
+     * over 20 positions (a KV page boundary); the same kernels are issued either way.
+     */
+    @ParameterizedTest(name = "{0} {1} kv {2}")
+    @MethodSource("packages")
+    void programReplayOnXrtEqualsDirectLaunchesAndEmuBitForBit(String family, PackedFormat format, KvCacheDtype kv) throws Exception {
+        XrtTestSupport.assumeNoopXrt();
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
+        DecoderConfig c = family.equals("llama") ? TestPackages.llama(40) : TestPackages.gpt2(40);
+        Manifest m = TestPackages.write(dir, c, format, kv, 13);
+        Platform p = ModelConfig.from(m).platform();
+        final int steps = 20;
+        for (int batch : new int[] {1, 3}) {
+            float[][][] emu = lockstep(new EmuDevice(p, Devices.libraryBinding(KernelLibrary.libraryPath())), m, c, batch, steps, null);
+            long[] launches = new long[2];
+            float[][][] direct = lockstep(XrtDevice.open(XrtDevice.Options.emulation(p, sim)), m, c, batch, steps, Decoder.LaunchMode.DIRECT, launches, 0);
+            float[][][] program = lockstep(XrtDevice.open(XrtDevice.Options.emulation(p, sim)), m, c, batch, steps, Decoder.LaunchMode.PROGRAM, launches, 1);
+            for (int s = 0; s < steps; s++)
+                for (int b = 0; b < batch; b++) {
+                    assertArrayEquals(emu[s][b], direct[s][b], "xrt direct vs emu, batch " + batch + " step " + s + " row " + b);
+                    assertArrayEquals(direct[s][b], program[s][b], "xrt program vs direct, batch " + batch + " step " + s + " row " + b);
+                }
+            assertEquals(launches[0], launches[1], "same kernels issued, batch " + batch);
+        }
+    }
+
+    private float[][][] lockstep(Device device, Manifest m, DecoderConfig c, int batch, int steps, Decoder.LaunchMode mode) throws Exception {
+        return lockstep(device, m, c, batch, steps, mode, new long[1], 0);
+    }
+
+    /** Greedy lockstep decode of {@code batch} sequences on {@code device} (closed after); kernel launches into launches[at]. */
+    private float[][][] lockstep(Device device, Manifest m, DecoderConfig c, int batch, int steps, Decoder.LaunchMode mode,
+                                 long[] launches, int at) throws Exception {
+        try (device; Decoder d = Decoder.load(device, m, dir, Decoder.Options.forBatch(c, batch))) {
+            if (mode != null) d.launchMode(mode);
+            d.timeKernels(true);
+            java.util.List<KvCache.Sequence> seqs = new java.util.ArrayList<>();
+            for (int b = 0; b < batch; b++) seqs.add(d.kvCache().openSequence());
+            int[] tokens = new int[batch], positions = new int[batch];
+            for (int b = 0; b < batch; b++) tokens[b] = 1 + 3 * b;
+            float[][][] out = new float[steps][][];
+            for (int s = 0; s < steps; s++) {
+                for (int b = 0; b < batch; b++) positions[b] = s;
+                out[s] = d.forwardBatch(seqs, tokens, positions);
+                for (int b = 0; b < batch; b++) tokens[b] = Sampler.argmax(out[s][b]);
+            }
+            if (mode == Decoder.LaunchMode.PROGRAM) assertEquals(steps - 1, d.programReplays(), "recorded once, replayed after");
+            launches[at] = d.kernelLaunches();
+            for (KvCache.Sequence sq : seqs) sq.close();
+            return out;
+        }
+    }
+
+    /**
      * A plan-specific xclbin (BankMap.forPlacement: one GEMV unit per weight bank, every port wired
      * only to its buffers' banks) with the runtime's explicit KV and activation placement: every
      * launch must find a compute unit that reaches its buffers, and the logits must still equal emu.

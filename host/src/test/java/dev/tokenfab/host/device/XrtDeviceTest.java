@@ -97,11 +97,119 @@ class XrtDeviceTest {
             assertTrue(d.info().emulatedCompute());
             assertEquals(32, d.info().banks().size());
             assertEquals("HBM[31]", d.info().banks().get(31).tag());
-            assertTrue(d.launchRecorder().isEmpty(), "XRT has no launch programs: one run per kernel");
+            assertTrue(d.launchRecorder().isPresent(), "XRT records launch programs (pre-bound runs)");
             assertFalse(d.writesConcurrentWithLaunches());
             Bufs b = upload(d);
             launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
             assertArrayEquals(expected, readY(d, b, ROWS), "XRT + C-simulation on mapped BOs must equal the emulated device bit for bit");
+        }
+    }
+
+    /**
+     * Offset arguments get one sub-BO per (buffer, offset), kept for the buffer's life: repeated
+     * launches make none, a closed buffer gives its entries back, and past the bound a launch gets a
+     * sub-BO for itself alone (counted) with the same result.
+     */
+    @Test
+    void subBuffersAreCachedPerOffsetWithinTheBound() throws Exception {
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
+        float[] expected = emuReference();
+        try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
+            Bufs b = upload(d);
+            for (int i = 0; i < 3; i++) launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
+            assertEquals(1, d.cachedSubBuffers(), "one sub-BO for x at its offset, made once");
+            assertEquals(0, d.transientSubBuffers());
+            assertArrayEquals(expected, readY(d, b, ROWS));
+            b.x().close();
+            assertEquals(0, d.cachedSubBuffers(), "closing the buffer closes its sub-BOs");
+        }
+        try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim).withSubBufferCacheEntries(0))) {
+            Bufs b = upload(d);
+            for (int i = 0; i < 3; i++) launchGemv(d, b, X_OFFSET_BYTES, ROWS, COLS);
+            assertEquals(0, d.cachedSubBuffers());
+            assertEquals(3, d.transientSubBuffers(), "cache bound 0: a sub-BO per launch, closed after it");
+            assertArrayEquals(expected, readY(d, b, ROWS));
+        }
+    }
+
+    /**
+     * The per-token path allocates nothing: after warm-up, direct launches with an offset argument
+     * and replays of a recorded program make no sub-BO and allocate (almost) no Java heap
+     * (ThreadMXBean, this thread; the bound leaves room for a stray JIT or FFM allocation, far
+     * below the ~2 KB per launch of the path this replaced).
+     */
+    @Test
+    void launchesAndReplaysAllocateNothingOnceWarm() throws Exception {
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final int warmup = 2_000, launches = 5_000;
+        final long maxBytesPerLaunch = 8;
+        try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim))) {
+            DeviceBuffer a = d.allocate(0, 1 << 12), b = d.allocate(1, 1 << 12), out = d.allocate(2, 1 << 12);
+            KernelArg[] args = {KernelArg.of(a, 256), KernelArg.of(b), KernelArg.of(out, 512), KernelArg.i32(64)};
+            LaunchRecorder recorder = d.launchRecorder().orElseThrow();
+            recorder.beginRecording();
+            d.launch(Kernel.ADD, args);
+            d.launch(Kernel.ADD, KernelArg.of(out, 512), KernelArg.of(b, 128), KernelArg.of(out, 512), KernelArg.i32(64));
+            int slot = recorder.recordedArgSlot(3);
+            LaunchProgram p = recorder.finishRecording().orElseThrow();
+            for (int i = 0; i < warmup; i++) {
+                d.launch(Kernel.ADD, args);
+                p.setInt(slot, 32 + (i & 31));
+                recorder.replay(p);
+            }
+            int cached = d.cachedSubBuffers();
+            long a0 = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < launches; i++) {
+                d.launch(Kernel.ADD, args);
+                p.setInt(slot, 32 + (i & 31));
+                recorder.replay(p);
+            }
+            long bytes = threads.getCurrentThreadAllocatedBytes() - a0;
+            System.out.printf("XRT noop: %d bytes of Java heap over %d direct launches + %d replays of 2 runs (measured, ThreadMXBean)%n",
+                    bytes, launches, launches);
+            assertEquals(cached, d.cachedSubBuffers(), "no sub-BO made once warm");
+            assertEquals(0, d.transientSubBuffers());
+            assertTrue(bytes <= maxBytesPerLaunch * launches, bytes + " bytes allocated over " + launches + " launches and replays");
+            p.close();
+        }
+    }
+
+    /**
+     * XRT's launch program: recorded launches (which run while recorded) replay from pre-bound runs,
+     * a patched int changes what the replay computes, and a closed buffer stops the replay; ARGMAX
+     * (whose return a replay cannot give) breaks the recording.
+     */
+    @Test
+    void recordedProgramReplaysWithPatchedScalars() throws Exception {
+        CsimCompute.Simulator sim = XrtTestSupport.assumeSimulator();
+        try (XrtDevice d = XrtDevice.open(XrtDevice.Options.emulation(Platform.U55C, sim)); Arena a = Arena.ofConfined()) {
+            DeviceBuffer x = d.allocate(0, 64), y = d.allocate(1, 64), out = d.allocate(2, 64);
+            d.write(x, 0, a.allocateFrom(JAVA_FLOAT, 1f, 2f, 3f, 4f));
+            d.write(y, 0, a.allocateFrom(JAVA_FLOAT, 10f, 20f, 30f, 40f));
+            d.write(out, 0, a.allocate(64));
+            LaunchRecorder recorder = d.launchRecorder().orElseThrow();
+            recorder.beginRecording();
+            d.launch(Kernel.ADD, KernelArg.of(x), KernelArg.of(y), KernelArg.of(out), KernelArg.i32(2)); // runs while recorded
+            int nSlot = recorder.recordedArgSlot(3);
+            d.launch(Kernel.ADD, KernelArg.of(out, 8), KernelArg.of(y, 8), KernelArg.of(out, 8), KernelArg.i32(1));
+            LaunchProgram p = recorder.finishRecording().orElseThrow();
+            assertEquals(2, p.commands());
+            MemorySegment host = a.allocate(16);
+            d.read(out, 0, host);
+            assertArrayEquals(new float[] {11f, 22f, 30f, 0f}, host.toArray(JAVA_FLOAT));
+            p.setInt(nSlot, 4); // the first add now covers 4 floats; the second adds y[2] to out[2] again
+            recorder.replay(p);
+            d.read(out, 0, host);
+            assertArrayEquals(new float[] {11f, 22f, 63f, 44f}, host.toArray(JAVA_FLOAT));
+            assertThrows(IllegalArgumentException.class, () -> p.setInt(nSlot - 1, 1), "slot of a pointer argument");
+            out.close();
+            DeviceException e = assertThrows(DeviceException.class, () -> recorder.replay(p));
+            assertEquals(ErrorCode.BAD_ARGUMENT, e.code());
+            p.close();
+            recorder.beginRecording();
+            d.launch(Kernel.ARGMAX, KernelArg.of(x), KernelArg.i32(4));
+            assertTrue(recorder.finishRecording().isEmpty(), "ARGMAX cannot be replayed");
         }
     }
 

@@ -14,8 +14,11 @@ public enum RunState {
 
     RunState(int value) { this.value = value; }
 
+    /** values(), copied once: {@link #of} runs after every kernel run */
+    private static final RunState[] ALL = values();
+
     public static RunState of(int value) {
-        for (RunState s : values()) if (s.value == value) return s;
+        for (RunState s : ALL) if (s.value == value) return s;
         return UNKNOWN;
     }
 

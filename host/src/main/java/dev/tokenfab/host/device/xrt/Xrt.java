@@ -55,7 +55,11 @@ public final class Xrt {
             if (closed) return;
             for (int i = children.size() - 1; i >= 0; i--) children.get(i).close();
             closed = true;
-            if (parent != null) parent.children.remove(this);
+            if (parent != null) {
+                // searched from the end: children close newest first (a parent closing its thousands of cached sub-BOs or runs)
+                int at = parent.children.lastIndexOf(this);
+                if (at >= 0) parent.children.remove(at);
+            }
             try {
                 free();
             } catch (Throwable t) {
@@ -524,6 +528,9 @@ public final class Xrt {
     public static final class Run extends Handle {
         private final Kernel kernel;
 
+        private Duration lastTimeout;
+        private int lastTimeoutMs;
+
         private Run(XrtLibrary lib, MemorySegment h, Kernel k) {
             super(lib, h, k);
             this.kernel = k;
@@ -533,9 +540,8 @@ public final class Xrt {
             checkOpen();
             bo.checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runSetArgPointer.invokeExact(st, handle, index, bo.handle);
-                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", st);
+                int rc = (int) lib.runSetArgPointerHot.invokeExact(handle, index, bo.handle);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = BO", XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -546,9 +552,8 @@ public final class Xrt {
         public void setArg(int index, int value) throws DeviceException {
             checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runSetArgInt.invokeExact(st, handle, index, value);
-                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, st);
+                int rc = (int) lib.runSetArgIntHot.invokeExact(handle, index, value);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value, XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -560,9 +565,8 @@ public final class Xrt {
         public void setArg(int index, float value) throws DeviceException {
             checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runSetArgDouble.invokeExact(st, handle, index, (double) value);
-                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", st);
+                int rc = (int) lib.runSetArgDoubleHot.invokeExact(handle, index, (double) value);
+                if (rc != 0) throw fail(lib, ErrorCode.BAD_ARGUMENT, "xrtRunSetArg", kernel.name() + " arg " + index + " = " + value + "f", XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -573,9 +577,8 @@ public final class Xrt {
         public void start() throws DeviceException {
             checkOpen();
             try {
-                MemorySegment st = XrtLibrary.callState();
-                int rc = (int) lib.runStart.invokeExact(st, handle);
-                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), st);
+                int rc = (int) lib.runStartHot.invokeExact(handle);
+                if (rc != 0) throw fail(lib, ErrorCode.NATIVE_ERROR, "xrtRunStart", kernel.name(), XrtLibrary.NOT_CAPTURED);
             } catch (DeviceException e) {
                 throw e;
             } catch (Throwable t) {
@@ -589,9 +592,13 @@ public final class Xrt {
          */
         public RunState await(Duration timeout) throws DeviceException {
             checkOpen();
-            int ms = timeoutMillis(timeout);
+            if (timeout != lastTimeout) {   // converted once per Duration instance: the wait is on the per-kernel hot path
+                lastTimeoutMs = timeoutMillis(timeout);
+                lastTimeout = timeout;
+            }
+            int ms = lastTimeoutMs;
             try {
-                return RunState.of((int) lib.runWaitFor.invokeExact(XrtLibrary.callState(), handle, ms));
+                return RunState.of((int) lib.runWaitForHot.invokeExact(handle, ms));
             } catch (Throwable t) {
                 throw nativeError("xrtRunWaitFor", t);
             }

@@ -129,6 +129,12 @@ public final class XrtLibrary {
     // kernel and run
     final MethodHandle plKernelOpen, kernelClose, kernelArgGroupId, runOpen, runSetArgPointer, runSetArgInt, runSetArgDouble,
             runStart, runWaitFor, runState, runClose;
+    /**
+     * The per-kernel-run calls without errno capture: the JDK's capture path slices the call-state
+     * segment on every call (a heap allocation per downcall where C2 does not remove it, measured
+     * with JFR 2026-12-02). A failure still carries XRT's own message; errno reads "not captured".
+     */
+    final MethodHandle runSetArgPointerHot, runSetArgIntHot, runSetArgDoubleHot, runStartHot, runWaitForHot;
 
     private XrtLibrary(SymbolLookup l, boolean emulated) {
         this.emulated = emulated;
@@ -165,6 +171,11 @@ public final class XrtLibrary {
                 Linker.Option.firstVariadicArg(2), ERRNO);
         runSetArgDouble = LINKER.downcallHandle(setArg, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_DOUBLE),
                 Linker.Option.firstVariadicArg(2), ERRNO);
+        runSetArgPointerHot = LINKER.downcallHandle(setArg, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
+        runSetArgIntHot = LINKER.downcallHandle(setArg, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        runSetArgDoubleHot = LINKER.downcallHandle(setArg, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_DOUBLE), Linker.Option.firstVariadicArg(2));
+        runStartHot = LINKER.downcallHandle(l.find("xrtRunStart").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        runWaitForHot = LINKER.downcallHandle(l.find("xrtRunWaitFor").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         runStart = h(l, "xrtRunStart", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         runWaitFor = h(l, "xrtRunWaitFor", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         runState = h(l, "xrtRunState", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -229,6 +240,9 @@ public final class XrtLibrary {
     static MemorySegment callState() { return THREAD_CALL_STATE.get(); }
 
     static int errno(MemorySegment state) { return (int) ERRNO_VALUE.get(state, 0L); }
+
+    /** A zeroed call state for failures of the hot calls, which do not capture errno. */
+    static final MemorySegment NOT_CAPTURED = Arena.global().allocate(CALL_STATE);
 
     /** "errno 22 (Invalid argument)"; XRT prints its own "[XRT] ERROR: ..." line on stderr. */
     static String describeErrno(int errno) {
