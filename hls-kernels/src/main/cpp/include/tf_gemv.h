@@ -154,6 +154,9 @@ LoadW_Rows:
 using LaneVec = hls::vector<float, kGemvLanes>;
 TF_INLINE LaneVec zeroLanes() { return LaneVec(0.0f); }
 #else
+// Only ever used inside always-inline helpers of the dispatched MAC functions, so the -Wpsabi note
+// (a 64-byte vector passed by value changes the ABI without AVX-512) does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float LaneVec __attribute__((vector_size(kGemvLanes * sizeof(float))));
 TF_INLINE LaneVec zeroLanes() { return LaneVec{}; }
 #endif
@@ -179,15 +182,21 @@ Lanes_Load:
 // summed in order inside the pipeline, which is depth, not a loop-carried dependency).
 template <int BT, int kBeats>
 TF_INLINE void macWord(const float (&wf)[kBeats * kGemvLanes], const float* xk, int64_t plane, LaneVec (&acc)[BT]) {
+    LaneVec wv[kBeats];  // the dequantized word, loaded once for every batch vector
+Mac_WordBeats:
+    for (int j = 0; j < kBeats; ++j) {
+#pragma HLS UNROLL
+        wv[j] = loadLanes(wf + j * kGemvLanes);
+    }
 Mac_Batch:
     for (int b = 0; b < BT; ++b) {
 #pragma HLS UNROLL
         const float* xb = xk + b * plane;
-        LaneVec t = loadLanes(wf) * loadLanes(xb);
+        LaneVec t = wv[0] * loadLanes(xb);
     Mac_Beats:
         for (int j = 1; j < kBeats; ++j) {
 #pragma HLS UNROLL
-            t += loadLanes(wf + j * kGemvLanes) * loadLanes(xb + j * kGemvLanes);
+            t += wv[j] * loadLanes(xb + j * kGemvLanes);
         }
         acc[b] += t;
     }
