@@ -20,6 +20,9 @@
 #ifndef TF_GEMV_H
 #define TF_GEMV_H
 #include "tf_hls.h"
+#ifdef __SYNTHESIS__
+#include <hls_vector.h>  // LaneVec; C-simulation uses a GCC vector instead (no stand-in needed)
+#endif
 
 namespace tf {
 
