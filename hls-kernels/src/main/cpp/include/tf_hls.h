@@ -71,6 +71,12 @@ constexpr int kAxiBeatBytes = 64;
 // 8 lanes = one 256-bit AVX2 vector of fp32 (what g++ vectorizes best; AVX-512 clones use it too).
 constexpr int kMacLanes = 8;
 
+// Latency in cycles of the HLS fp32 adder the GEMV accumulators feed (Vitis HLS fadd, full_dsp,
+// at a 300 MHz target on UltraScale+; UG1399's operator tables give 4-5 cycles at this clock and
+// `syn.op=op:fadd latency:4` pins it). Not verified by a synthesis run here (no Vitis on this
+// machine): it sizes tf::kMacPartialSums, the interleave that lets the MAC loop hold II=1.
+constexpr int kFaddLatencyCycles = 4;
+
 // ---- On-chip buffer -------------------------------------------------------------------------------
 // In synthesis a fixed-size local array (BRAM/URAM). In C-simulation a heap block of exactly the
 // needed size: the kernels run on JVM threads whose stacks must not hold a 1 MiB array, and the

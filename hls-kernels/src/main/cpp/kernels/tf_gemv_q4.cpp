@@ -1,206 +1,141 @@
 // tf_gemv_q4: y[b][r] = sum_c scale[r][g(c)] * (q[r][c] - zero[r][g(c)]) * x[b][c] + bias[r] over
 // 4-bit group-quantized weights (PackedFormat.Q4_GROUP: element c of a row in byte c/2, low
-// nibble for even c; rows padded to whole bytes; zero = 8 when zeros is NULL).
-// DATAFLOW: load x (split into even/odd element planes) -> unpack/dequant a chunk of the row into
-// fp32 low/high planes -> MAC against all batch vectors -> store y.
+// nibble for even c; rows padded to whole bytes; zero = 8 when zeros is NULL). The engine is in
+// tf_gemv.h: x loaded once (in the lane order of an unpacked word); per row tile a DATAFLOW of
+// load weights (512-bit words) -> unpack/dequant + MAC -> store y.
 #include "tokenfab_kernels.h"
 #include "tf_gemv.h"
 
 namespace {
 
-using tf::kMacLanes;
+// One 512-bit word = 64 bytes = 128 int4 weights, elements [128k, 128k + 128) of the row.
+constexpr int kQ4WeightsPerWord = 2 * tf::kAxiBeatBytes;
+// Group layouts with a compile-time unpack (the usual GPTQ/AWQ/MatMulNBits sizes):
+// kWordGroups: groupSize a multiple of 128, one (scale, zero) per word;
+// 8 / 16 / 32: groupSize 16 / 32 / 64, groupSize / 2 bytes per group, several groups per word;
+// kAnyGroups: any other size (odd sizes split a byte), looked up per element.
+constexpr int kWordGroups = -1;
+constexpr int kAnyGroups = 0;
 
-// Row bytes unpacked per chunk: 512 bytes = 1024 weights, 8 AXI beats; 2 x 2 KiB of fp32 planes
-// stay in L1 (CPU) / fit two BRAM36 blocks each (HLS).
-constexpr int kChunkBytes = 512;
-// MAC beat in bytes: U sub-vectors of kMacLanes (see tf::macSubVectors); x planes are padded past
-// the row end by this much so a beat never reads outside them.
-constexpr int kQ4BeatBytes = 4 * kMacLanes;
-// Bytes per quantization group for the usual group sizes 32..128 (GPTQ/AWQ/MatMulNBits).
-constexpr int kGroupBytesMin = 32 / 2;
-constexpr int kGroupBytesMax = 128 / 2;
+// Dequantizer of one row: lane j < 64 holds the low nibble of byte j (element 128k + 2j), lane
+// 64 + j its high nibble (element 128k + 2j + 1), each as (q - zero) * scale of its group.
+template <int GroupBytes>
+struct Q4Format {
+    static constexpr int kWeightsPerWord = kQ4WeightsPerWord;
+    static constexpr int kHalf = kQ4WeightsPerWord / 2;
+    static constexpr int32_t xLane(int i) { return i < kHalf ? 2 * i : 2 * (i - kHalf) + 1; }
 
-TF_INLINE int32_t roundUp(int32_t n, int32_t m) { return (n + m - 1) / m * m; }
+    const float* sRow;     // [groups] scales of this row
+    const uint8_t* zRow;   // [groups] zero points of this row, or nullptr (zero point 8)
+    int32_t groupSize;     // elements per group
+    int32_t groups;        // groups per row = colsElems / groupSize
+    int32_t colsElems;
 
-// Elements of the even/odd x planes per batch vector: ceil(cols / 2), padded with zeros.
-TF_INLINE int32_t planeElems(int32_t colsElems) { return roundUp((colsElems + 1) / 2, kQ4BeatBytes) + kQ4BeatBytes; }
+    TF_INLINE int zero(int32_t g) const { return zRow != nullptr ? zRow[g] : 8; }
 
-// Stage 1: xe[b][j] = x[b][2j], xo[b][j] = x[b][2j+1]; zero past the end of the row.
-void q4LoadX(const float* x, float* xe, float* xo, int32_t colsElems, int32_t batch) {
-    const int32_t plane = planeElems(colsElems);
-Q4_LoadX_Batch:
-    for (int32_t b = 0; b < batch; ++b) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxBatch
-        const float* xb = x + static_cast<int64_t>(b) * colsElems;
-    Q4_LoadX_Pairs:
-        for (int32_t j = 0; j < plane; ++j) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxColsElems / 2
-#pragma HLS PIPELINE II = 1
-            xe[static_cast<int64_t>(b) * plane + j] = 2 * j < colsElems ? xb[2 * j] : 0.0f;
-            xo[static_cast<int64_t>(b) * plane + j] = 2 * j + 1 < colsElems ? xb[2 * j + 1] : 0.0f;
-        }
-    }
-}
-
-// Unpack whole groups of GB bytes (GB = groupSize / 2; a compile-time constant for the common
-// group sizes so the byte loop is fully unrolled) as (q - zero) * scale into wl/wh.
-template <int GB>
-TF_INLINE void q4DequantGroups(const uint8_t* __restrict wRow, const float* sRow, const uint8_t* zRow,
-                               int32_t j0, int32_t n, int32_t groupBytes, float* __restrict wl,
-                               float* __restrict wh) {
-    const int32_t gb = GB > 0 ? GB : groupBytes;
-Q4_Dequant_Groups:
-    for (int32_t g0 = 0; g0 < n; g0 += gb) {
-#pragma HLS LOOP_TRIPCOUNT min = kChunkBytes / kGroupBytesMax max = kChunkBytes / kGroupBytesMin
-        const int32_t g = (j0 + g0) / gb;
-        const float scale = sRow[g];
-        const int zero = zRow != nullptr ? zRow[g] : 8;
-    Q4_Dequant_Bytes:
-        for (int32_t j = 0; j < gb; ++j) {
-#pragma HLS LOOP_TRIPCOUNT min = kGroupBytesMin max = kGroupBytesMax
-#pragma HLS PIPELINE II = 1
-            const int byte = wRow[j0 + g0 + j];
-            wl[g0 + j] = static_cast<float>((byte & 0x0f) - zero) * scale;
-            wh[g0 + j] = static_cast<float>((byte >> 4) - zero) * scale;
-        }
-    }
-}
-
-// Unpack bytes [j0, j0 + n) of a row into wl (even elements) and wh (odd elements) as
-// (q - zero) * scale, zero-filling up to the next MAC beat.
-TF_INLINE void q4Dequant(const uint8_t* wRow, const float* sRow, const uint8_t* zRow, int32_t colsElems,
-                         int32_t groupSize, int32_t j0, int32_t n, float* wl, float* wh) {
-    const int32_t groupBytes = groupSize / 2;
-    if (groupSize % 2 == 0 && groupBytes <= kChunkBytes) {
-        // Groups start on byte boundaries and the chunk holds whole groups.
-        switch (groupBytes) {
-            case 16: q4DequantGroups<16>(wRow, sRow, zRow, j0, n, groupBytes, wl, wh); break;
-            case 32: q4DequantGroups<32>(wRow, sRow, zRow, j0, n, groupBytes, wl, wh); break;
-            case 64: q4DequantGroups<64>(wRow, sRow, zRow, j0, n, groupBytes, wl, wh); break;
-            default: q4DequantGroups<0>(wRow, sRow, zRow, j0, n, groupBytes, wl, wh); break;
-        }
-    } else {
-        // Odd group sizes (a group boundary can split a byte) or groups longer than a chunk: look
-        // the group up per element.
-    Q4_Dequant_Elems:
-        for (int32_t j = 0; j < n; ++j) {
-            const int byte = wRow[j0 + j];
-            const int32_t c = 2 * (j0 + j);
-            const int32_t gl = c / groupSize;
-            wl[j] = static_cast<float>((byte & 0x0f) - (zRow != nullptr ? zRow[gl] : 8)) * sRow[gl];
-            if (c + 1 < colsElems) {
-                const int32_t gh = (c + 1) / groupSize;
-                wh[j] = static_cast<float>((byte >> 4) - (zRow != nullptr ? zRow[gh] : 8)) * sRow[gh];
-            } else {
-                wh[j] = 0.0f;
+    TF_INLINE void dequant(const tf::AxiWord& w, int32_t k, float (&out)[kWeightsPerWord]) const {
+        if constexpr (GroupBytes == kWordGroups) {
+            const int32_t g = k * kWeightsPerWord / groupSize;
+            const float s = sRow[g];
+            const int z = zero(g);
+        Q4_Dequant_Word:
+            for (int j = 0; j < kHalf; ++j) {
+#pragma HLS UNROLL
+                const int byte = tf::wordByte(w, j);
+                out[j] = static_cast<float>((byte & 0x0f) - z) * s;
+                out[kHalf + j] = static_cast<float>((byte >> 4) - z) * s;
             }
-        }
-    }
-Q4_Dequant_Pad:
-    for (int32_t j = n; j < roundUp(n, kQ4BeatBytes); ++j) {
-        wl[j] = 0.0f;
-        wh[j] = 0.0f;
-    }
-}
-
-// Dots of one packed row with BT x vectors: chunk by chunk, unpack once, then MAC the two fp32
-// planes against every vector with U x BT x kMacLanes independent accumulators.
-template <int BT>
-TF_INLINE void q4RowDots(const uint8_t* __restrict wRow, const float* sRow, const uint8_t* zRow, const float* __restrict xe,
-                         const float* __restrict xo, int32_t colsElems, int32_t groupSize, float* out) {
-    constexpr int L = kMacLanes;
-    constexpr int U = tf::macSubVectors(BT);
-    static_assert(U * L <= kQ4BeatBytes, "x plane padding must cover one MAC beat");
-    const int32_t rowBytes = (colsElems + 1) / 2;
-    const int32_t plane = planeElems(colsElems);
-    // Whole groups per chunk when groups align to bytes, so one scale covers each run.
-    const int32_t groupBytes = groupSize / 2;
-    const int32_t chunk = groupSize % 2 == 0 && groupBytes <= kChunkBytes ? kChunkBytes / groupBytes * groupBytes
-                                                                           : kChunkBytes;
-    float wl[kChunkBytes + kQ4BeatBytes];
-    float wh[kChunkBytes + kQ4BeatBytes];
-    float acc[U][BT][L] = {};
-Q4_Chunks:
-    for (int32_t j0 = 0; j0 < rowBytes; j0 += chunk) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxColsElems / 2 / kChunkBytes
-        const int32_t n = rowBytes - j0 < chunk ? rowBytes - j0 : chunk;
-        q4Dequant(wRow, sRow, zRow, colsElems, groupSize, j0, n, wl, wh);
-    Q4_Mac_Beats:
-        for (int32_t j = 0; j < n; j += U * L) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = kChunkBytes / 16
-#pragma HLS PIPELINE II = 1
-        Q4_Mac_Sub:
-            for (int u = 0; u < U; ++u) {
+        } else if constexpr (GroupBytes > 0) {
+            constexpr int kGroupsPerWord = tf::kAxiBeatBytes / GroupBytes;
+        Q4_Dequant_Groups:
+            for (int q = 0; q < kGroupsPerWord; ++q) {
 #pragma HLS UNROLL
-            Q4_Mac_Batch:
-                for (int b = 0; b < BT; ++b) {
+                const int32_t g = k * kGroupsPerWord + q;
+                // Groups past the row end (the zero-filled tail of the last word) dequantize to 0.
+                const bool inRow = g < groups;
+                const float s = inRow ? sRow[g] : 0.0f;
+                const int z = inRow ? zero(g) : 0;
+            Q4_Dequant_GroupBytes:
+                for (int j = q * GroupBytes; j < (q + 1) * GroupBytes; ++j) {
 #pragma HLS UNROLL
-                    const float* xeb = xe + static_cast<int64_t>(b) * plane + j0 + j + u * L;
-                    const float* xob = xo + static_cast<int64_t>(b) * plane + j0 + j + u * L;
-                Q4_Mac_Lanes:
-                    for (int l = 0; l < L; ++l) {
-#pragma HLS UNROLL
-                        acc[u][b][l] += wl[j + u * L + l] * xeb[l] + wh[j + u * L + l] * xob[l];
-                    }
+                    const int byte = tf::wordByte(w, j);
+                    out[j] = static_cast<float>((byte & 0x0f) - z) * s;
+                    out[kHalf + j] = static_cast<float>((byte >> 4) - z) * s;
                 }
             }
-        }
-    }
-    tf::reduceAccumulators<U, BT, L>(acc, out);
-}
-
-// Stage 2: every packed row (and its scales/zeros) is read once for all batch vectors.
-TF_CPU_DISPATCH
-void gemvQ4Mac(const uint8_t* w, const float* scales, const uint8_t* zeros, const float* xe, const float* xo,
-               hls::stream<float>& rowSums, int32_t rowsElems, int32_t colsElems, int32_t groupSize,
-               int32_t batch) {
-    const int32_t rowBytes = (colsElems + 1) / 2;
-    const int32_t groups = colsElems / groupSize;
-    const int32_t plane = planeElems(colsElems);
-    float dots[tf::kGemvBatchTile];
-Q4_Rows:
-    for (int32_t r = 0; r < rowsElems; ++r) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxRowsElems
-        const uint8_t* wRow = w + static_cast<int64_t>(r) * rowBytes;
-        const float* sRow = scales + static_cast<int64_t>(r) * groups;
-        const uint8_t* zRow = zeros != nullptr ? zeros + static_cast<int64_t>(r) * groups : nullptr;
-    Q4_BatchTiles:
-        for (int32_t b0 = 0; b0 < batch; b0 += tf::kGemvBatchTile) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxBatch / tf::kGemvBatchTile
-            const int64_t xOff = static_cast<int64_t>(b0) * plane;
-            const int32_t bt = batch - b0 < tf::kGemvBatchTile ? batch - b0 : tf::kGemvBatchTile;
-            switch (bt) {
-                case 1: q4RowDots<1>(wRow, sRow, zRow, xe + xOff, xo + xOff, colsElems, groupSize, dots); break;
-                case 2: q4RowDots<2>(wRow, sRow, zRow, xe + xOff, xo + xOff, colsElems, groupSize, dots); break;
-                case 3: q4RowDots<3>(wRow, sRow, zRow, xe + xOff, xo + xOff, colsElems, groupSize, dots); break;
-                default: q4RowDots<4>(wRow, sRow, zRow, xe + xOff, xo + xOff, colsElems, groupSize, dots); break;
+        } else {
+        Q4_Dequant_Elems:
+            for (int j = 0; j < kHalf; ++j) {
+#pragma HLS UNROLL
+                const int byte = tf::wordByte(w, j);
+                const int32_t c = k * kWeightsPerWord + 2 * j;
+                const int32_t gl = c / groupSize;
+                const int32_t gh = (c + 1) / groupSize;
+                out[j] = c < colsElems ? static_cast<float>((byte & 0x0f) - zero(gl)) * sRow[gl] : 0.0f;
+                out[kHalf + j] = c + 1 < colsElems ? static_cast<float>((byte >> 4) - zero(gh)) * sRow[gh] : 0.0f;
             }
-        Q4_Emit:
-            for (int32_t b = 0; b < bt; ++b) rowSums.write(dots[b]);
         }
+    }
+};
+
+template <int GroupBytes>
+TF_INLINE void q4MacTile(const tf::AxiWord* wTile, int32_t r0, int32_t nRows, int32_t wordsPerRow,
+                         const float* scales, const uint8_t* zeros, int32_t colsElems, int32_t groupSize,
+                         const float* xq, int32_t batch, float* sums, tf::LaneVec* state, const uint8_t* next, int64_t nextBytes) {
+    const int32_t groups = colsElems / groupSize;
+    const auto makeFmt = [&](int32_t r) {
+        const int64_t g0 = static_cast<int64_t>(r0 + r) * groups;
+        return Q4Format<GroupBytes>{scales + g0, zeros != nullptr ? zeros + g0 : nullptr, groupSize, groups,
+                                    colsElems};
+    };
+    tf::gemvMacTile<Q4Format<GroupBytes>>(wTile, nRows, wordsPerRow, xq, batch, makeFmt, sums, state, next, nextBytes);
+}
+
+// Stage 2 of a tile: unpack/dequant + MAC (AVX-512 / AVX2 clones in C-simulation). The group
+// layout is fixed per call, so the switch picks one unpack for the whole tile.
+TF_CPU_DISPATCH
+void gemvQ4Mac(const tf::AxiWord* wTile, int32_t r0, int32_t nRows, int32_t wordsPerRow, const float* scales,
+               const uint8_t* zeros, int32_t colsElems, int32_t groupSize, const float* xq, int32_t batch,
+               float* sums, tf::LaneVec* state, const uint8_t* next, int64_t nextBytes) {
+    const int layout = groupSize % kQ4WeightsPerWord == 0 ? kWordGroups
+                       : (groupSize == 16 || groupSize == 32 || groupSize == 64) ? groupSize / 2
+                                                                                 : kAnyGroups;
+    switch (layout) {
+        case kWordGroups:
+            q4MacTile<kWordGroups>(wTile, r0, nRows, wordsPerRow, scales, zeros, colsElems, groupSize, xq, batch, sums, state, next, nextBytes);
+            break;
+        case 8: q4MacTile<8>(wTile, r0, nRows, wordsPerRow, scales, zeros, colsElems, groupSize, xq, batch, sums, state, next, nextBytes); break;
+        case 16: q4MacTile<16>(wTile, r0, nRows, wordsPerRow, scales, zeros, colsElems, groupSize, xq, batch, sums, state, next, nextBytes); break;
+        case 32: q4MacTile<32>(wTile, r0, nRows, wordsPerRow, scales, zeros, colsElems, groupSize, xq, batch, sums, state, next, nextBytes); break;
+        default:
+            q4MacTile<kAnyGroups>(wTile, r0, nRows, wordsPerRow, scales, zeros, colsElems, groupSize, xq, batch, sums, state, next, nextBytes);
+            break;
     }
 }
 
-// The DATAFLOW region: channels first, then the stages from load to store (canonical form, so
-// the argument checks stay outside it in the top function).
-void gemvQ4Dataflow(const uint8_t* w, const float* scales, const uint8_t* zeros, const float* bias,
-                           const float* x, float* y, int32_t rowsElems, int32_t colsElems, int32_t groupSize,
-                           int32_t batch) {
-    const int64_t plane = planeElems(colsElems);
-    TF_ONCHIP_BUFFER(float, xe, batch * plane, tf::kMaxBatch * (tf::kMaxColsElems / 2 + 2 * kQ4BeatBytes));
-    TF_ONCHIP_BUFFER(float, xo, batch * plane, tf::kMaxBatch * (tf::kMaxColsElems / 2 + 2 * kQ4BeatBytes));
-    // The depth is part of the type (Vitis hls::stream<T, DEPTH>, as the pragma), so the testbench
-    // build's bounded FIFO has the depth synthesis gives it.
-    hls::stream<float, tf::kRowSumsDepth> rowSums("rowSums");
-#pragma HLS STREAM variable = rowSums depth = tf::kRowSumsDepth
+void gemvQ4Engine(const uint8_t* w, const float* scales, const uint8_t* zeros, const float* bias, const float* x,
+                  float* y, int32_t rowsElems, int32_t colsElems, int32_t groupSize, int32_t batch) {
+    const int64_t rowBytes = (colsElems + 1) / 2;
+    const int32_t wordsPerRow = tf::ceilDiv(colsElems, kQ4WeightsPerWord);
+    const int32_t tileRows = tf::tileRows(wordsPerRow);
+    // On-chip buffers (the DATAFLOW channels are wTile and sums, ping-pong buffers in HLS).
+    TF_ONCHIP_BUFFER(float, xq, static_cast<int64_t>(batch) * wordsPerRow * kQ4WeightsPerWord,
+                     tf::kMaxBatch * tf::kMaxColsElems);
+    TF_ONCHIP_BUFFER(tf::AxiWord, wTile, static_cast<int64_t>(tileRows) * wordsPerRow, tf::kTileWords);
+    TF_ONCHIP_BUFFER(float, sums, tf::kMaxTileRows * tf::kMaxBatch, tf::kMaxTileRows * tf::kMaxBatch);
+    TF_ONCHIP_BUFFER(tf::LaneVec, state, tf::kMacStateBeats, tf::kMacStateBeats);
+    tf::gemvLoadX<Q4Format<kAnyGroups>>(x, xq, colsElems, batch);
+Q4_Tiles:
+    for (int32_t r0 = 0; r0 < rowsElems; r0 += tileRows) {
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxRowsElems
 #pragma HLS DATAFLOW
-    TF_DATAFLOW_BEGIN(gemvQ4)
-    TF_DATAFLOW_STAGE(loadX, q4LoadX(x, xe, xo, colsElems, batch));
-    // xe/xo are ping-pong buffers: the MAC starts once the load has filled them.
-    TF_DATAFLOW_STAGE_AFTER(mac, loadX,
-                            gemvQ4Mac(w, scales, zeros, xe, xo, rowSums, rowsElems, colsElems, groupSize, batch));
-    TF_DATAFLOW_STAGE(storeY, tf::gemvStoreY(rowSums, nullptr, bias, y, rowsElems, batch));
-    TF_DATAFLOW_END
+        const int32_t nRows = rowsElems - r0 < tileRows ? rowsElems - r0 : tileRows;
+        tf::gemvLoadWeights(w, rowBytes, r0, nRows, wTile);
+        const int32_t nextRows = rowsElems - r0 - nRows < tileRows ? rowsElems - r0 - nRows : tileRows;
+        gemvQ4Mac(wTile, r0, nRows, wordsPerRow, scales, zeros, colsElems, groupSize, xq, batch, sums, state,
+                  w + (r0 + nRows) * rowBytes, nextRows * rowBytes);
+        tf::gemvStoreTile(sums, nullptr, bias, y, r0, nRows, rowsElems, batch);
+    }
 }
 
 }  // namespace
@@ -220,5 +155,5 @@ extern "C" void tf_gemv_q4(const uint8_t* w, const float* scales, const uint8_t*
 #pragma HLS INTERFACE s_axilite port = batch
 #pragma HLS INTERFACE s_axilite port = return
     if (rowsElems <= 0 || colsElems <= 0 || batch <= 0 || groupSize <= 0 || colsElems % groupSize != 0) return;
-    gemvQ4Dataflow(w, scales, zeros, bias, x, y, rowsElems, colsElems, groupSize, batch);
+    gemvQ4Engine(w, scales, zeros, bias, x, y, rowsElems, colsElems, groupSize, batch);
 }
