@@ -14,21 +14,6 @@ constexpr double kRelTol = 2e-6;  // see tf_gemv_q8_test.cpp
 constexpr double kAbsTol = 1e-6;
 }  // namespace
 
-// Batch-N rows must equal batch-1 results bit for bit (the engine's summation order does not
-// depend on the batch): run vector b alone and compare float bit patterns.
-template <typename RunOne>
-void checkBatchEqualsSingle(tb::Checker& check, const std::string& name, int rows, int batch, const float* y,
-                            RunOne runOne) {
-    if (batch == 1) return;
-    std::vector<uint32_t> expected(size_t(batch) * rows), actual(size_t(batch) * rows);
-    std::vector<float> y1(rows);
-    for (int b = 0; b < batch; ++b) {
-        runOne(b, y1.data());
-        std::memcpy(expected.data() + size_t(b) * rows, y1.data(), sizeof(float) * rows);
-    }
-    std::memcpy(actual.data(), y, sizeof(float) * actual.size());
-    check.exact((name + " batch == single (float bits)").c_str(), expected.data(), actual.data(), actual.size());
-}
 
 int main() {
     tb::Checker check("tf_gemv_q4");
@@ -68,7 +53,7 @@ int main() {
                                          std::to_string(s.group) + " batch " + std::to_string(batch) +
                                          (withZeros ? " zeros" : "") + (withBias ? " bias" : "");
                 check.close(name.c_str(), expected, y.data(), mag, kAbsTol, kRelTol);
-                checkBatchEqualsSingle(check, name, s.rows, batch, y.data(), [&](int b, float* y1) {
+                tb::checkBatchEqualsSingle(check, name, s.rows, batch, y.data(), [&](int b, float* y1) {
                     tf_gemv_q4(w.data(), scales.data(), withZeros ? zeros.data() : nullptr, withBias ? bias.data() : nullptr,
                                x.data() + size_t(b) * s.cols, y1, s.rows, s.cols, s.group, 1);
                 });

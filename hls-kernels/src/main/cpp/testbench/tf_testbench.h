@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <string>
 #include <vector>
 
 namespace tb {
@@ -147,6 +149,22 @@ inline uint16_t doubleToHalfRef(double x) {
     const double dHi = halfToDouble(static_cast<uint16_t>(lo + 1)) - a;
     const uint32_t pick = dLo < dHi ? lo : (dHi < dLo ? lo + 1 : ((lo & 1) == 0 ? lo : lo + 1));
     return sign | static_cast<uint16_t>(pick);
+}
+
+// Batch-N rows must equal batch-1 results bit for bit (the engine's summation order does not
+// depend on the batch): run vector b alone and compare float bit patterns.
+template <typename RunOne>
+inline void checkBatchEqualsSingle(tb::Checker& check, const std::string& name, int rows, int batch, const float* y,
+                            RunOne runOne) {
+    if (batch == 1) return;
+    std::vector<uint32_t> expected(size_t(batch) * rows), actual(size_t(batch) * rows);
+    std::vector<float> y1(rows);
+    for (int b = 0; b < batch; ++b) {
+        runOne(b, y1.data());
+        std::memcpy(expected.data() + size_t(b) * rows, y1.data(), sizeof(float) * rows);
+    }
+    std::memcpy(actual.data(), y, sizeof(float) * actual.size());
+    check.exact((name + " batch == single (float bits)").c_str(), expected.data(), actual.data(), actual.size());
 }
 
 }  // namespace tb
