@@ -372,6 +372,34 @@ StoreY_Rows:
     }
 }
 
+// ---- The tile loop of a dense GEMV (int8 or fp16 rows, one scale per row or none) ------------
+// Load x once; then per row tile a DATAFLOW of load weights -> dequant + MAC -> store. `mac` is the
+// format's MAC stage (a plain function in the kernel's file, so the CPU build can clone it per ISA);
+// the on-chip buffers are the region's channels (ping-pong buffers in HLS).
+template <typename Format, typename Mac>
+TF_INLINE void gemvDenseEngine(const uint8_t* wBytes, int64_t bytesPerElem, const float* scales, const float* bias,
+                               const float* x, float* y, int32_t rowsElems, int32_t colsElems, int32_t batch, Mac mac) {
+    const int32_t wordsPerRow = ceilDiv(colsElems, Format::kWeightsPerWord);
+    const int32_t tileRowCount = tileRows(wordsPerRow);
+    const int64_t rowBytes = bytesPerElem * colsElems;
+    TF_ONCHIP_BUFFER(float, xq, static_cast<int64_t>(batch) * wordsPerRow * Format::kWeightsPerWord,
+                     kMaxBatch * kMaxColsElems);
+    TF_ONCHIP_BUFFER(AxiWord, wTile, static_cast<int64_t>(tileRowCount) * wordsPerRow, kTileWords);
+    TF_ONCHIP_BUFFER(float, sums, kMaxTileRows * kMaxBatch, kMaxTileRows * kMaxBatch);
+    TF_ONCHIP_BUFFER(LaneVec, state, kMacStateBeats, kMacStateBeats);
+    gemvLoadX<Format>(x, xq, colsElems, batch);
+Dense_Tiles:
+    for (int32_t r0 = 0; r0 < rowsElems; r0 += tileRowCount) {
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = kMaxRowsElems
+#pragma HLS DATAFLOW
+        const int32_t nRows = rowsElems - r0 < tileRowCount ? rowsElems - r0 : tileRowCount;
+        gemvLoadWeights(wBytes, rowBytes, r0, nRows, wTile);
+        const int32_t nextRows = rowsElems - r0 - nRows < tileRowCount ? rowsElems - r0 - nRows : tileRowCount;
+        mac(wTile, nRows, wordsPerRow, xq, batch, sums, state, wBytes + (r0 + nRows) * rowBytes, nextRows * rowBytes);
+        gemvStoreTile(sums, scales, bias, y, r0, nRows, rowsElems, batch);
+    }
+}
+
 }  // namespace tf
 
 #endif

@@ -28,31 +28,6 @@ void gemvF16Mac(const tf::AxiWord* wTile, int32_t nRows, int32_t wordsPerRow, co
                                nextBytes);
 }
 
-void gemvF16Engine(const uint16_t* w, const float* bias, const float* x, float* y, int32_t rowsElems,
-                   int32_t colsElems, int32_t batch) {
-    const int32_t wordsPerRow = tf::ceilDiv(colsElems, F16Format::kWeightsPerWord);
-    const int32_t tileRows = tf::tileRows(wordsPerRow);
-    // On-chip buffers (the DATAFLOW channels are wTile and sums, ping-pong buffers in HLS).
-    TF_ONCHIP_BUFFER(float, xq, static_cast<int64_t>(batch) * wordsPerRow * F16Format::kWeightsPerWord,
-                     tf::kMaxBatch * tf::kMaxColsElems);
-    TF_ONCHIP_BUFFER(tf::AxiWord, wTile, static_cast<int64_t>(tileRows) * wordsPerRow, tf::kTileWords);
-    TF_ONCHIP_BUFFER(float, sums, tf::kMaxTileRows * tf::kMaxBatch, tf::kMaxTileRows * tf::kMaxBatch);
-    TF_ONCHIP_BUFFER(tf::LaneVec, state, tf::kMacStateBeats, tf::kMacStateBeats);
-    tf::gemvLoadX<F16Format>(x, xq, colsElems, batch);
-F16_Tiles:
-    for (int32_t r0 = 0; r0 < rowsElems; r0 += tileRows) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxRowsElems
-#pragma HLS DATAFLOW
-        const int32_t nRows = rowsElems - r0 < tileRows ? rowsElems - r0 : tileRows;
-        const uint8_t* wBytes = reinterpret_cast<const uint8_t*>(w);
-        const int64_t rowBytes = 2 * static_cast<int64_t>(colsElems);
-        tf::gemvLoadWeights(wBytes, rowBytes, r0, nRows, wTile);
-        const int32_t nextRows = rowsElems - r0 - nRows < tileRows ? rowsElems - r0 - nRows : tileRows;
-        gemvF16Mac(wTile, nRows, wordsPerRow, xq, batch, sums, state, wBytes + (r0 + nRows) * rowBytes, nextRows * rowBytes);
-        tf::gemvStoreTile(sums, nullptr, bias, y, r0, nRows, rowsElems, batch);
-    }
-}
-
 }  // namespace
 
 extern "C" void tf_gemv_f16(const uint16_t* w, const float* bias, const float* x, float* y, int32_t rowsElems,
@@ -66,5 +41,6 @@ extern "C" void tf_gemv_f16(const uint16_t* w, const float* bias, const float* x
 #pragma HLS INTERFACE s_axilite port = batch
 #pragma HLS INTERFACE s_axilite port = return
     if (rowsElems <= 0 || colsElems <= 0 || batch <= 0) return;
-    gemvF16Engine(w, bias, x, y, rowsElems, colsElems, batch);
+    tf::gemvDenseEngine<F16Format>(reinterpret_cast<const uint8_t*>(w), sizeof(uint16_t), nullptr, bias, x, y, rowsElems,
+                                        colsElems, batch, gemvF16Mac);
 }

@@ -28,31 +28,6 @@ void gemvQ8Mac(const tf::AxiWord* wTile, int32_t nRows, int32_t wordsPerRow, con
                               nextBytes);
 }
 
-void gemvQ8Engine(const int8_t* w, const float* scales, const float* bias, const float* x, float* y,
-                  int32_t rowsElems, int32_t colsElems, int32_t batch) {
-    const int32_t wordsPerRow = tf::ceilDiv(colsElems, Q8Format::kWeightsPerWord);
-    const int32_t tileRows = tf::tileRows(wordsPerRow);
-    // On-chip buffers (the DATAFLOW channels are wTile and sums, ping-pong buffers in HLS).
-    TF_ONCHIP_BUFFER(float, xq, static_cast<int64_t>(batch) * wordsPerRow * Q8Format::kWeightsPerWord,
-                     tf::kMaxBatch * tf::kMaxColsElems);
-    TF_ONCHIP_BUFFER(tf::AxiWord, wTile, static_cast<int64_t>(tileRows) * wordsPerRow, tf::kTileWords);
-    TF_ONCHIP_BUFFER(float, sums, tf::kMaxTileRows * tf::kMaxBatch, tf::kMaxTileRows * tf::kMaxBatch);
-    TF_ONCHIP_BUFFER(tf::LaneVec, state, tf::kMacStateBeats, tf::kMacStateBeats);
-    tf::gemvLoadX<Q8Format>(x, xq, colsElems, batch);
-Q8_Tiles:
-    for (int32_t r0 = 0; r0 < rowsElems; r0 += tileRows) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = tf::kMaxRowsElems
-#pragma HLS DATAFLOW
-        const int32_t nRows = rowsElems - r0 < tileRows ? rowsElems - r0 : tileRows;
-        const uint8_t* wBytes = reinterpret_cast<const uint8_t*>(w);
-        tf::gemvLoadWeights(wBytes, colsElems, r0, nRows, wTile);
-        const int32_t nextRows = rowsElems - r0 - nRows < tileRows ? rowsElems - r0 - nRows : tileRows;
-        gemvQ8Mac(wTile, nRows, wordsPerRow, xq, batch, sums, state, wBytes + static_cast<int64_t>(r0 + nRows) * colsElems,
-                  static_cast<int64_t>(nextRows) * colsElems);
-        tf::gemvStoreTile(sums, scales, bias, y, r0, nRows, rowsElems, batch);
-    }
-}
-
 }  // namespace
 
 extern "C" void tf_gemv_q8(const int8_t* w, const float* scales, const float* bias, const float* x, float* y,
@@ -67,5 +42,6 @@ extern "C" void tf_gemv_q8(const int8_t* w, const float* scales, const float* bi
 #pragma HLS INTERFACE s_axilite port = batch
 #pragma HLS INTERFACE s_axilite port = return
     if (rowsElems <= 0 || colsElems <= 0 || batch <= 0) return;
-    gemvQ8Engine(w, scales, bias, x, y, rowsElems, colsElems, batch);
+    tf::gemvDenseEngine<Q8Format>(reinterpret_cast<const uint8_t*>(w), sizeof(int8_t), scales, bias, x, y, rowsElems, colsElems,
+                                       batch, gemvQ8Mac);
 }
