@@ -1,6 +1,5 @@
 package dev.tokenfab.compiler.accuracy;
 
-import dev.tokenfab.compiler.quant.Calibration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,14 +40,6 @@ public record ReportSpec(List<long[]> prompts, int steps) {
     /** Evaluation prompts: [1,2,3,4], [5,17,42,9], [100,200,300,400] (all mod vocab). */
     public static List<long[]> defaultPrompts(int vocab) {
         return List.of(mod(vocab, 1, 2, 3, 4), mod(vocab, 5, 17, 42, 9), mod(vocab, 100, 200, 300, 400));
-    }
-
-    /**
-     * Calibration prompts, disjoint in construction from the evaluation prompts: {@code count} prompts of
-     * {@code length} ids from a 64-bit LCG (Knuth MMIX constants) seeded apart from anything else here.
-     */
-    public static List<long[]> calibrationPrompts(int vocab, int count, int length) {
-        return Calibration.prompts(vocab, count, length);
     }
 
     /** Parses "1,2,3,4;5,6,7": prompts separated by ';', ids by ','. */

@@ -165,7 +165,11 @@ public final class Calibration {
         }
     }
 
-    /** Deterministic pseudo-random prompts of {@code length} ids below {@code vocab} (a 64-bit LCG with Knuth's MMIX constants, so every compile calibrates alike). */
+    /**
+     * Calibration prompts: {@code count} prompts of {@code length} ids below {@code vocab} from a 64-bit LCG
+     * (Knuth's MMIX constants), deterministic so every compile calibrates alike, and built apart from the
+     * accuracy report's evaluation prompts.
+     */
     public static List<long[]> prompts(int vocab, int count, int length) {
         long state = 0x7f4a7c15L;
         List<long[]> out = new ArrayList<>(count);

@@ -110,7 +110,7 @@ class AccuracyReportTest {
     @Test
     void calibrationSharesInputsAndIsConsistent() throws Exception {
         var model = ModelImporter.onnx().importModel(llama.model());
-        Calibration.Result c = Calibration.collect(model, ReportSpec.calibrationPrompts(256, 2, 8), true);
+        Calibration.Result c = Calibration.collect(model, Calibration.prompts(256, 2, 8), true);
         CalibrationStats s = c.stats();
         assertEquals(16, c.summary().tokens());
         float[] q = s.meanAbs("layers.0.attn.wq");
